@@ -1,0 +1,3 @@
+from opencase.cli import main
+
+raise SystemExit(main())

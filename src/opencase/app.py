@@ -1,0 +1,96 @@
+"""The ASGI application: routes of every domain, start-up and shutdown."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from typing import Any
+
+import falcon.asgi
+import msgspec
+
+from opencase.case import views as case_views
+from opencase.case_type import views as case_type_views
+from opencase.core import db as database
+from opencase.core import migrate
+from opencase.core.config import Settings, load_settings
+from opencase.http.errors import ApiError
+from opencase.http.openapi import build_document
+from opencase.http.routing import Ctx, Reply, Route, State, build_app
+from opencase.identity.service import Authenticator
+from opencase.insight import views as insight_views
+from opencase.project import views as project_views
+
+log = logging.getLogger("opencase")
+
+API_ROUTES: list[Route] = [
+    *case_views.ROUTES,
+    *case_type_views.ROUTES,
+    *project_views.ROUTES,
+    *insight_views.ROUTES,
+]
+
+
+class Lifespan:
+    """Opens the database when the server starts and closes it when it stops."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    async def process_startup(self, scope: Any, event: Any) -> None:
+        settings = self.state.settings
+        await migrate.upgrade(settings)
+        self.state.db = await database.connect(settings)
+        self.state.auth = Authenticator(self.state.db, settings.auth_cache_seconds)
+        # Objects made at start-up live forever: keep the collector from rescanning them.
+        gc.collect()
+        gc.freeze()
+
+    async def process_shutdown(self, scope: Any, event: Any) -> None:
+        if self.state.db is not None:
+            await self.state.db.close()
+
+
+def create_app(settings: Settings | None = None) -> falcon.asgi.App[Any, Any]:
+    """The opencase ASGI app (uvicorn calls this as a factory)."""
+    state = State(settings or load_settings())
+
+    async def health(ctx: Ctx) -> Reply:
+        try:
+            async with state.db.snapshot() as conn:
+                await conn.fetchval("SELECT 1")
+        except Exception as exc:
+            log.warning("health check failed: %s", exc)
+            raise ApiError.simple(
+                503, "database unreachable", title="Service Unavailable"
+            ) from None
+        return 200, {"status": "ok", "engine": state.db.engine}
+
+    async def openapi(ctx: Ctx) -> Reply:
+        return 200, document
+
+    meta_routes = [
+        Route(
+            "GET",
+            "/healthz",
+            "Health",
+            "Liveness and database check",
+            "Server",
+            health,
+            200,
+            auth=False,
+        ),
+        Route(
+            "GET",
+            "/api/v2/openapi.json",
+            "OpenAPI",
+            "This document",
+            "Server",
+            openapi,
+            200,
+            auth=False,
+        ),
+    ]
+    routes = API_ROUTES + meta_routes
+    document = msgspec.json.encode(build_document(routes))
+    return build_app(state, routes, [Lifespan(state)])

@@ -1,0 +1,184 @@
+"""Case resources on the wire (JSON:API, Datadog field names) and their conversion."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+from opencase.case.models import DESCRIPTION_MAX, PRIORITIES, TITLE_MAX, CaseView
+from opencase.case_type.builtin import BUILTIN_BY_ID, LEGACY_STATUS, STATUS_GROUPS
+from opencase.core.clock import rfc3339, rfc3339_opt
+from opencase.http.errors import ENUM_CHOICES
+from opencase.http.jsonapi import (
+    ProjectRef,
+    ProjectRelationship,
+    UserAttributes,
+    UserRef,
+    UserRelationship,
+    UserResource,
+)
+
+Priority = Literal["NOT_DEFINED", "P1", "P2", "P3", "P4", "P5"]
+ENUM_CHOICES["priority"] = ("P1", "P2", "P3", "P4", "P5", "NOT_DEFINED")
+
+Title = Annotated[str, Meta(min_length=1, max_length=TITLE_MAX)]
+Description = Annotated[str, Meta(max_length=DESCRIPTION_MAX)]
+
+
+class CaseCreateAttributes(msgspec.Struct, frozen=True):
+    title: Title
+    type_id: str
+    description: Description = ""
+    priority: Priority = "NOT_DEFINED"
+    status_name: str | None = None
+    custom_attributes: dict[str, Any] = {}
+
+
+class UserRelationshipIn(msgspec.Struct, frozen=True):
+    data: UserRef | None = None
+
+
+class CaseCreateRelationships(msgspec.Struct, frozen=True):
+    project: ProjectRelationship
+    assignee: UserRelationshipIn | None = None
+
+
+class CaseCreate(msgspec.Struct, frozen=True):
+    type: Literal["case"]
+    attributes: CaseCreateAttributes
+    relationships: CaseCreateRelationships
+
+
+class CaseCreateRequest(msgspec.Struct, frozen=True):
+    data: CaseCreate
+
+
+class InsightOut(msgspec.Struct, frozen=True):
+    type: str
+    ref: str
+    resource_id: str
+
+
+class CaseAttributes(msgspec.Struct, frozen=True, omit_defaults=True):
+    title: str
+    key: str
+    description: str
+    priority: str
+    status: str
+    status_name: str
+    status_group: str
+    type: str
+    type_id: str
+    attributes: dict[str, list[str]]
+    custom_attributes: dict[str, Any]
+    insights: list[InsightOut]
+    comment_count: int
+    creation_source: str
+    internal_id: str
+    merge_status: str
+    public_id: str
+    created_at: str
+    modified_at: str | None = None
+    closed_at: str | None = None
+    archived_at: str | None = None
+    due_date: str | None = None
+    resolved_reason: str | None = None
+
+
+class CaseRelationships(msgspec.Struct, frozen=True, omit_defaults=True):
+    project: ProjectRelationship
+    created_by: UserRelationship | None = None
+    modified_by: UserRelationship | None = None
+    assignee: UserRelationship | None = None
+
+
+class CaseResource(msgspec.Struct, frozen=True):
+    id: str
+    attributes: CaseAttributes
+    relationships: CaseRelationships
+    type: Literal["case"] = "case"
+
+
+class CaseResponse(msgspec.Struct, frozen=True):
+    data: CaseResource
+    included: list[UserResource]
+
+
+class PageMeta(msgspec.Struct, frozen=True):
+    current: int
+    size: int
+    total: int
+
+
+class CasesMeta(msgspec.Struct, frozen=True):
+    total_cases: int
+    page: PageMeta
+
+
+class CasesResponse(msgspec.Struct, frozen=True):
+    data: list[CaseResource]
+    included: list[UserResource]
+    meta: CasesMeta
+
+
+def _rel(user_id: str | None) -> UserRelationship | None:
+    return None if user_id is None else UserRelationship(UserRef(user_id))
+
+
+def case_resource(view: CaseView) -> CaseResource:
+    c = view.case
+    builtin = BUILTIN_BY_ID.get(c.type_id)
+    return CaseResource(
+        id=c.id,
+        attributes=CaseAttributes(
+            title=c.title,
+            key=c.key,
+            description=c.description,
+            priority=PRIORITIES[c.priority],
+            status=LEGACY_STATUS[c.status],
+            status_name=c.status_name,
+            status_group=STATUS_GROUPS[c.status],
+            type=builtin.legacy_type if builtin else "STANDARD",
+            type_id=c.type_id,
+            attributes=c.attributes,
+            custom_attributes=c.custom_attributes,
+            insights=[InsightOut(i.type, i.ref, i.resource_id) for i in view.insights],
+            comment_count=c.comment_count,
+            creation_source=c.creation_source,
+            internal_id=c.id,
+            merge_status="NOT_MERGED",
+            public_id=str(c.public_id),
+            created_at=rfc3339(c.created_at),
+            modified_at=rfc3339_opt(c.modified_at),
+            closed_at=rfc3339_opt(c.closed_at),
+            archived_at=rfc3339_opt(c.archived_at),
+            due_date=c.due_date,
+            resolved_reason=c.resolved_reason,
+        ),
+        relationships=CaseRelationships(
+            project=ProjectRelationship(ProjectRef(c.project_id)),
+            created_by=_rel(c.created_by),
+            modified_by=_rel(c.modified_by),
+            assignee=_rel(c.assignee_id),
+        ),
+    )
+
+
+def included_users(views: list[CaseView]) -> list[UserResource]:
+    seen: dict[str, UserResource] = {}
+    for view in views:
+        for user in view.users.values():
+            if user.id not in seen:
+                seen[user.id] = UserResource(
+                    id=user.id,
+                    attributes=UserAttributes(
+                        active=user.active, email=user.email, handle=user.handle, name=user.name
+                    ),
+                )
+    return list(seen.values())
+
+
+def case_response(view: CaseView) -> CaseResponse:
+    return CaseResponse(data=case_resource(view), included=included_users([view]))

@@ -1,0 +1,278 @@
+"""Case operations: create, read by id or key, and the shared helpers other domains use."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import msgspec
+
+from opencase.case import sql
+from opencase.case.models import Case, CaseView, Insight
+from opencase.case_type.builtin import BUILTIN_BY_ID, DEFAULT_STATUSES, find_status
+from opencase.core.clock import now_us
+from opencase.core.db import Connection, Database, Row
+from opencase.core.errors import InvalidInput, NotFound
+from opencase.event.service import record
+from opencase.identity.models import Principal, User
+from opencase.identity.sql import users_by_ids
+
+_json = msgspec.json.Encoder()
+_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9]*-[1-9][0-9]{0,17}$")
+_UUID = re.compile(
+    r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+)
+
+
+def case_from_row(row: Row) -> Case:
+    return Case(
+        id=str(row["id"]),
+        project_id=str(row["project_id"]),
+        number=row["number"],
+        key=row["key"],
+        public_id=row["public_id"],
+        type_id=str(row["type_id"]),
+        title=row["title"],
+        description=row["description"],
+        priority=row["priority"],
+        status=row["status"],
+        status_name=row["status_name"],
+        attributes=msgspec.json.decode(row["attributes"]),
+        custom_attributes=msgspec.json.decode(row["custom_attributes"]),
+        creation_source=row["creation_source"],
+        assignee_id=None if row["assignee_id"] is None else str(row["assignee_id"]),
+        created_by=str(row["created_by"]),
+        modified_by=None if row["modified_by"] is None else str(row["modified_by"]),
+        created_at=row["created_at"],
+        modified_at=row["modified_at"],
+        closed_at=row["closed_at"],
+        archived_at=row["archived_at"],
+        due_date=row["due_date"],
+        resolved_reason=row["resolved_reason"],
+        comment_count=row["comment_count"],
+        insight_count=row["insight_count"],
+    )
+
+
+def user_from_row(row: Row) -> User:
+    return User(
+        id=str(row["id"]),
+        email=row["email"],
+        name=row["name"],
+        handle=row["handle"],
+        active=bool(row["active"]),
+    )
+
+
+def parse_case_ref(ref: str) -> tuple[str, str]:
+    """("id", uuid) or ("key", KEY-N upper-cased) for a `case_id` path value; else 400."""
+    if _UUID.match(ref):
+        return "id", str(uuid.UUID(ref))
+    if _KEY.match(ref):
+        return "key", ref.upper()
+    raise InvalidInput(
+        'invalid parameter "case_id" in "path"; expected a case UUID or key such as SEC-12',
+        parameter="case_id",
+    )
+
+
+async def find_case(conn: Connection, org_id: str, ref: str, *, for_update: bool = False) -> Case:
+    """The case of this organisation with this UUID or key; 404 otherwise."""
+    kind, value = parse_case_ref(ref)
+    if kind == "id":
+        query = sql.BY_ID_FOR_UPDATE if for_update else sql.BY_ID
+    else:
+        query = sql.BY_KEY_FOR_UPDATE if for_update else sql.BY_KEY
+    row = await conn.fetchrow(query, org_id, value)
+    if row is None:
+        raise NotFound("case")
+    return case_from_row(row)
+
+
+def _user_ids(case: Case) -> list[str]:
+    ids = [case.created_by, case.modified_by, case.assignee_id]
+    return list(dict.fromkeys(i for i in ids if i is not None))
+
+
+async def load_view(conn: Connection, org_id: str, case: Case) -> CaseView:
+    """A case with its insights and the users it refers to."""
+    rows = await conn.fetch(sql.INSIGHTS_OF_CASE, org_id, case.id)
+    users = await users_by_ids(conn, org_id, _user_ids(case))
+    return CaseView(
+        case=case,
+        insights=[Insight(r["type"], r["ref"], r["resource_id"]) for r in rows],
+        users={u.id: u for u in map(user_from_row, users)},
+    )
+
+
+async def load_views(conn: Connection, org_id: str, cases: list[Case]) -> list[CaseView]:
+    """Several cases with their insights and users, in three queries whatever their number."""
+    insights: dict[str, list[Insight]] = {c.id: [] for c in cases}
+    for r in await sql.insights_of_cases(conn, org_id, list(insights)):
+        insights[str(r["case_id"])].append(Insight(r["type"], r["ref"], r["resource_id"]))
+    ids = list(dict.fromkeys(i for c in cases for i in _user_ids(c)))
+    users = {u.id: u for u in map(user_from_row, await users_by_ids(conn, org_id, ids))}
+    return [CaseView(case=c, insights=insights[c.id], users=users) for c in cases]
+
+
+async def _check_type(conn: Connection, org_id: str, type_id: str) -> str:
+    try:
+        type_id = str(uuid.UUID(type_id))
+    except ValueError:
+        raise InvalidInput(
+            f"{type_id!r} is not a case type UUID", pointer="/data/attributes/type_id"
+        ) from None
+    if type_id not in BUILTIN_BY_ID and not await conn.fetchval(
+        sql.CUSTOM_TYPE_EXISTS, org_id, type_id
+    ):
+        raise NotFound("case_type")
+    return type_id
+
+
+async def check_user(conn: Connection, org_id: str, user_id: str, pointer: str) -> str:
+    """A user id of this organisation, canonical; 400 if not a UUID, 404 if unknown."""
+    try:
+        user_id = str(uuid.UUID(user_id))
+    except ValueError:
+        raise InvalidInput(f"{user_id!r} is not a user UUID", pointer=pointer) from None
+    if not await conn.fetchval(sql.USER_EXISTS, org_id, user_id):
+        raise NotFound("user")
+    return user_id
+
+
+async def create_case(
+    *,
+    db: Database,
+    who: Principal,
+    project_id: str,
+    title: str,
+    type_id: str,
+    description: str,
+    priority: int,
+    status_name: str | None,
+    assignee_id: str | None,
+    custom_attributes: dict[str, Any],
+) -> CaseView:
+    """Create a case in a project: next key in the project, next public id in the organisation."""
+    if not title.strip():
+        raise InvalidInput("title must not be blank", pointer="/data/attributes/title")
+    try:
+        project_id = str(uuid.UUID(project_id))
+    except ValueError:
+        raise InvalidInput(
+            f"{project_id!r} is not a project UUID", pointer="/data/relationships/project/data/id"
+        ) from None
+    status = DEFAULT_STATUSES[0]
+    if status_name is not None:
+        found = find_status(status_name)
+        if found is None:
+            names = ", ".join(s.name for s in DEFAULT_STATUSES)
+            raise InvalidInput(
+                f"invalid status_name {status_name}. Must be one of {names}",
+                pointer="/data/attributes/status_name",
+            )
+        status = found
+    if custom_attributes:
+        # No custom attribute is configured for any type yet (configs come with case types).
+        name = next(iter(custom_attributes))
+        raise InvalidInput(
+            f"custom attribute {name!r} is not configured for this case type",
+            pointer=f"/data/attributes/custom_attributes/{name}",
+        )
+    now = now_us()
+    async with db.transaction() as conn:
+        type_id = await _check_type(conn, who.org_id, type_id)
+        if assignee_id is not None:
+            assignee_id = await check_user(
+                conn, who.org_id, assignee_id, "/data/relationships/assignee/data/id"
+            )
+        # Row locks on the project, then the organisation (always in this order), make the
+        # numbers gap-free: a rolled-back creation gives its number back.
+        numbered = await conn.fetchrow(sql.NEXT_PROJECT_NUMBER, who.org_id, project_id)
+        if numbered is None:
+            raise NotFound("project")
+        public_id = await conn.fetchval(sql.NEXT_PUBLIC_ID, who.org_id)
+        number = numbered["case_seq"]
+        case = Case(
+            id=str(uuid.uuid4()),
+            project_id=project_id,
+            number=number,
+            key=f"{numbered['key']}-{number}",
+            public_id=public_id,
+            type_id=type_id,
+            title=title,
+            description=description,
+            priority=priority,
+            status=status.group,
+            status_name=status.name,
+            attributes={},
+            custom_attributes={},
+            creation_source="MANUAL",
+            assignee_id=assignee_id,
+            created_by=who.user_id,
+            modified_by=None,
+            created_at=now,
+            modified_at=None,
+            closed_at=now if status.group == 2 else None,
+            archived_at=None,
+            due_date=None,
+            resolved_reason=None,
+            comment_count=0,
+            insight_count=0,
+        )
+        await conn.execute(
+            sql.INSERT,
+            case.id,
+            case.project_id,
+            case.number,
+            case.key,
+            case.public_id,
+            case.type_id,
+            case.title,
+            case.description,
+            case.priority,
+            case.status,
+            case.status_name,
+            "{}",
+            "{}",
+            case.creation_source,
+            case.assignee_id,
+            case.created_by,
+            None,
+            now,
+            None,
+            case.closed_at,
+            None,
+            None,
+            None,
+            0,
+            0,
+            who.org_id,
+        )
+        await conn.execute(sql.INSERT_KEY, who.org_id, case.key, case.id)
+        await record(
+            conn,
+            org_id=who.org_id,
+            case_id=case.id,
+            actor_id=who.user_id,
+            at=now,
+            action="case.created",
+            details={
+                "key": case.key,
+                "title": title,
+                "priority": priority,
+                "status_name": status.name,
+                "type_id": type_id,
+                "assignee_id": assignee_id,
+            },
+        )
+        users = await users_by_ids(conn, who.org_id, _user_ids(case))
+    return CaseView(case=case, insights=[], users={u.id: u for u in map(user_from_row, users)})
+
+
+async def get_case(*, db: Database, who: Principal, ref: str) -> CaseView:
+    """One case of the caller's organisation, by UUID or key."""
+    async with db.snapshot() as conn:
+        case = await find_case(conn, who.org_id, ref)
+        return await load_view(conn, who.org_id, case)

@@ -1,0 +1,188 @@
+"""The `opencase` command: serve, keys, db."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from opencase.core import migrate
+from opencase.core.config import ConfigError, Settings, load_settings
+from opencase.core.db import Database, connect
+from opencase.core.errors import DomainError
+from opencase.identity import service as identity
+from opencase.identity.models import DEFAULT_SCOPES
+
+T = TypeVar("T")
+
+
+def _with_db(settings: Settings, action: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        await migrate.upgrade(settings)
+        db = await connect(settings)
+        try:
+            return await action(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = load_settings(host=args.host, port=args.port, workers=args.workers)
+    if settings.engine == "sqlite" and settings.workers > 1:
+        print(
+            "opencase: SQLite serves from one process; --workers must be 1 "
+            "(use PostgreSQL via OPENCASE_DATABASE_URL for several workers)",
+            file=sys.stderr,
+        )
+        return 2
+    import uvicorn
+
+    # Migrate once here so that workers start on a ready schema (they check again, under a lock).
+    asyncio.run(migrate.upgrade(settings))
+    # Workers re-read the settings from the environment.
+    os.environ["OPENCASE_DATABASE_URL"] = settings.database_url
+    uvicorn.run(
+        "opencase.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=args.access_log,
+        log_level="info",
+        server_header=False,
+    )
+    return 0
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    scopes = identity.parse_scopes(args.scopes)
+    keys = _with_db(
+        settings,
+        lambda db: identity.create_keys(
+            db=db, org_name=args.org, user_email=args.user, scopes=scopes
+        ),
+    )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "api_key": keys.api_key,
+                    "app_key": keys.app_key,
+                    "org_id": keys.org_id,
+                    "org": keys.org_name,
+                    "user_id": keys.user_id,
+                    "user": keys.user_email,
+                    "api_key_id": keys.api_key_id,
+                    "app_key_id": keys.app_key_id,
+                    "scopes": keys.scopes,
+                }
+            )
+        )
+    else:
+        print(f"organisation  {keys.org_name} ({keys.org_id})")
+        print(f"user          {keys.user_email} ({keys.user_id})")
+        print(f"scopes        {', '.join(keys.scopes)}")
+        print(f"DD_API_KEY={keys.api_key}")
+        print(f"DD_APP_KEY={keys.app_key}")
+        print("Keep these: they are shown only once.", file=sys.stderr)
+    return 0
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    keys = _with_db(load_settings(), lambda db: identity.list_keys(db=db))
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "kind": k.kind,
+                        "id": k.id,
+                        "org": k.org_name,
+                        "user": k.user_email,
+                        "prefix": k.prefix,
+                        "scopes": k.scopes,
+                        "created_at": k.created_at,
+                        "revoked_at": k.revoked_at,
+                    }
+                    for k in keys
+                ]
+            )
+        )
+        return 0
+    for k in keys:
+        state = f"revoked {k.revoked_at}" if k.revoked_at else "active"
+        who = k.user_email or "-"
+        print(
+            f"{k.kind:3}  {k.id}  {k.prefix}…  {k.org_name}  {who}  "
+            f"{','.join(k.scopes) or '-'}  {state}"
+        )
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    _with_db(load_settings(), lambda db: identity.revoke_key(db=db, key_id=args.key_id))
+    print(f"revoked {args.key_id}")
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    asyncio.run(migrate.upgrade(settings))
+    print(f"schema is at the newest revision ({settings.engine})")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="opencase", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API server")
+    serve.add_argument("--host", help="address to bind (OPENCASE_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (OPENCASE_PORT, default 8080)")
+    serve.add_argument("--workers", type=int, help="processes (OPENCASE_WORKERS, default 1)")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.set_defaults(func=_serve)
+
+    keys = sub.add_parser("keys", help="manage API and application keys")
+    ksub = keys.add_subparsers(dest="keys_command", required=True)
+    create = ksub.add_parser("create", help="create a key pair (and the org and user if new)")
+    create.add_argument("--org", required=True, help="organisation name")
+    create.add_argument("--user", required=True, help="user email")
+    create.add_argument(
+        "--scopes",
+        default=",".join(DEFAULT_SCOPES),
+        help=f"comma-separated scopes (default {','.join(DEFAULT_SCOPES)})",
+    )
+    create.add_argument("--json", action="store_true", help="print one JSON object")
+    create.set_defaults(func=_keys_create)
+    lst = ksub.add_parser("list", help="list keys (never their secrets)")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=_keys_list)
+    revoke = ksub.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id", help="id shown by `opencase keys list`")
+    revoke.set_defaults(func=_keys_revoke)
+
+    dbp = sub.add_parser("db", help="database maintenance")
+    dsub = dbp.add_subparsers(dest="db_command", required=True)
+    up = dsub.add_parser("upgrade", help="create or migrate the schema to the newest revision")
+    up.set_defaults(func=_db_upgrade)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args: Any = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (ConfigError, DomainError) as exc:
+        print(f"opencase: {exc}", file=sys.stderr)
+        return 2

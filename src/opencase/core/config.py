@@ -1,0 +1,75 @@
+"""Settings, read once from the environment (flags of `opencase serve` override them)."""
+
+from __future__ import annotations
+
+import os
+
+import msgspec
+
+DEFAULT_DATABASE_URL = "sqlite:///opencase.db"
+
+
+class Settings(msgspec.Struct, frozen=True):
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    # Connections per process on PostgreSQL; requests beyond it wait for a connection.
+    db_pool_size: int = 16
+    # Largest request body accepted; larger ones get 413.
+    max_body_bytes: int = 1_048_576
+    # How long a verified key pair is trusted without asking the database again.
+    # Revoking a key takes effect within this many seconds on every process.
+    auth_cache_seconds: float = 5.0
+    # SQLite `synchronous` pragma: FULL survives power loss, NORMAL only process crashes.
+    sqlite_synchronous: str = "FULL"
+
+    @property
+    def engine(self) -> str:
+        return (
+            "postgresql"
+            if self.database_url.startswith(("postgres://", "postgresql"))
+            else "sqlite"
+        )
+
+
+_ENV = {
+    "database_url": ("OPENCASE_DATABASE_URL", str),
+    "host": ("OPENCASE_HOST", str),
+    "port": ("OPENCASE_PORT", int),
+    "workers": ("OPENCASE_WORKERS", int),
+    "db_pool_size": ("OPENCASE_DB_POOL_SIZE", int),
+    "max_body_bytes": ("OPENCASE_MAX_BODY_BYTES", int),
+    "auth_cache_seconds": ("OPENCASE_AUTH_CACHE_SECONDS", float),
+    "sqlite_synchronous": ("OPENCASE_SQLITE_SYNCHRONOUS", str),
+}
+
+
+class ConfigError(Exception):
+    """A setting has a value opencase cannot use."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from OPENCASE_* variables, then the given overrides (None means unset)."""
+    values: dict[str, object] = {}
+    for field, (var, conv) in _ENV.items():
+        raw = os.environ.get(var)
+        if raw is not None and raw != "":
+            try:
+                values[field] = conv(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{var}={raw!r} is not a valid {conv.__name__}") from exc
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if settings.sqlite_synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+        raise ConfigError("OPENCASE_SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA")
+    if not settings.database_url.startswith(("sqlite:///", "postgres://", "postgresql://")):
+        raise ConfigError(
+            "OPENCASE_DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
+        )
+    return settings
+
+
+def sqlite_path(url: str) -> str:
+    """The file path of a sqlite:/// URL (sqlite:////abs/path or sqlite:///rel/path)."""
+    return url.removeprefix("sqlite:///")

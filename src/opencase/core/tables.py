@@ -1,0 +1,199 @@
+"""Table definitions (SQLAlchemy Core), the source the Alembic migrations are checked against.
+
+Every tenant table carries `org_id`, and its primary key and indexes lead with it, so one
+organisation's rows sit together and the schema can later be distributed by `org_id` (Citus).
+Ids are UUIDs, timestamps `timestamptz` on PostgreSQL and integer microseconds on SQLite.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+metadata = sa.MetaData()
+
+UUID = sa.Uuid(as_uuid=False).with_variant(sa.String(36), "sqlite")
+TIMESTAMP = sa.DateTime(timezone=True).with_variant(sa.BigInteger(), "sqlite")
+JSON = postgresql.JSONB().with_variant(sa.Text(), "sqlite")
+
+
+def _org_fk(*cols: str, target: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        ["org_id", *cols], [f"{target}.org_id", f"{target}.id"], ondelete="CASCADE"
+    )
+
+
+orgs = sa.Table(
+    "orgs",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    # Last `public_id` handed out: cases are numbered per organisation.
+    sa.Column("case_seq", sa.BigInteger, nullable=False, server_default="0"),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("org_id", UUID, sa.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("email", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False, server_default=""),
+    sa.Column("handle", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.PrimaryKeyConstraint("org_id", "id"),
+    sa.UniqueConstraint("org_id", "email", name="uq_users_org_email"),
+)
+
+# API keys name an organisation; application keys name a user and carry scopes.
+# Only SHA-256 hashes of the (random, 256-bit) secrets are stored.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("org_id", UUID, sa.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("key_hash", sa.Text, nullable=False),
+    sa.Column("prefix", sa.Text, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("revoked_at", TIMESTAMP),
+    sa.PrimaryKeyConstraint("org_id", "id"),
+    sa.Index("uq_api_keys_hash", "key_hash", unique=True),
+)
+
+app_keys = sa.Table(
+    "app_keys",
+    metadata,
+    sa.Column("org_id", UUID, nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("user_id", UUID, nullable=False),
+    sa.Column("key_hash", sa.Text, nullable=False),
+    sa.Column("prefix", sa.Text, nullable=False),
+    sa.Column("scopes", sa.Text, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("revoked_at", TIMESTAMP),
+    sa.PrimaryKeyConstraint("org_id", "id"),
+    _org_fk("user_id", target="users"),
+    sa.Index("uq_app_keys_hash", "key_hash", unique=True),
+)
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    sa.Column("org_id", UUID, sa.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("created_by", UUID, nullable=False),
+    sa.Column("modified_at", TIMESTAMP),
+    sa.Column("enabled_custom_case_types", JSON, nullable=False),
+    # Last case number handed out in this project: keys are KEY-1, KEY-2, … without gaps.
+    sa.Column("case_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.PrimaryKeyConstraint("org_id", "id"),
+    sa.UniqueConstraint("org_id", "key", name="uq_projects_org_key"),
+)
+
+# Custom case types; the built-in ones live in code (opencase.case_type.builtin).
+case_types = sa.Table(
+    "case_types",
+    metadata,
+    sa.Column("org_id", UUID, sa.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("emoji", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("deleted_at", TIMESTAMP),
+    sa.PrimaryKeyConstraint("org_id", "id"),
+)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("org_id", UUID, nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("project_id", UUID, nullable=False),
+    sa.Column("number", sa.BigInteger, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("public_id", sa.BigInteger, nullable=False),
+    sa.Column("type_id", UUID, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    # 0 NOT_DEFINED, 1..5 P1..P5: numeric so that sorting by priority is an index scan.
+    sa.Column("priority", sa.SmallInteger, nullable=False),
+    # 0 open, 1 in progress, 2 closed (the status group); status_name is the type's label.
+    sa.Column("status", sa.SmallInteger, nullable=False),
+    sa.Column("status_name", sa.Text, nullable=False),
+    sa.Column("attributes", JSON, nullable=False),
+    sa.Column("custom_attributes", JSON, nullable=False),
+    sa.Column("creation_source", sa.Text, nullable=False),
+    sa.Column("assignee_id", UUID),
+    sa.Column("created_by", UUID, nullable=False),
+    sa.Column("modified_by", UUID),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("modified_at", TIMESTAMP),
+    sa.Column("closed_at", TIMESTAMP),
+    sa.Column("archived_at", TIMESTAMP),
+    sa.Column("due_date", sa.Text),
+    sa.Column("resolved_reason", sa.Text),
+    sa.Column("comment_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("insight_count", sa.Integer, nullable=False, server_default="0"),
+    # Last insight position handed out; insights list in the order they were first added.
+    sa.Column("insight_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.PrimaryKeyConstraint("org_id", "id"),
+    _org_fk("project_id", target="projects"),
+    sa.UniqueConstraint("org_id", "public_id", name="uq_cases_org_public_id"),
+    sa.UniqueConstraint("org_id", "project_id", "number", name="uq_cases_org_project_number"),
+    # Search: newest first, optionally narrowed by one attribute.
+    sa.Index("ix_cases_org_created", "org_id", "created_at"),
+    sa.Index("ix_cases_org_status_created", "org_id", "status", "created_at"),
+    sa.Index("ix_cases_org_priority_created", "org_id", "priority", "created_at"),
+    sa.Index("ix_cases_org_project_created", "org_id", "project_id", "created_at"),
+)
+
+# Every key a case has had resolves to it (a moved case keeps answering to its old key).
+case_keys = sa.Table(
+    "case_keys",
+    metadata,
+    sa.Column("org_id", UUID, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),  # upper case: lookups are case-insensitive
+    sa.Column("case_id", UUID, nullable=False),
+    sa.PrimaryKeyConstraint("org_id", "key"),
+    _org_fk("case_id", target="cases"),
+)
+
+case_insights = sa.Table(
+    "case_insights",
+    metadata,
+    sa.Column("org_id", UUID, nullable=False),
+    sa.Column("case_id", UUID, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("resource_id", sa.Text, nullable=False),
+    sa.Column("ref", sa.Text, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("created_by", UUID, nullable=False),
+    # An insight's identity within a case is (type, resource_id).
+    sa.PrimaryKeyConstraint("org_id", "case_id", "type", "resource_id"),
+    _org_fk("case_id", target="cases"),
+    # Reverse lookup: which cases of this organisation cite this resource?
+    sa.Index("ix_case_insights_org_resource", "org_id", "type", "resource_id"),
+)
+
+# The record of every change to a case (actor, action, details): the future timeline.
+case_events = sa.Table(
+    "case_events",
+    metadata,
+    sa.Column("org_id", UUID, nullable=False),
+    sa.Column("case_id", UUID, nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("actor_id", UUID, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("details", JSON, nullable=False),
+    sa.PrimaryKeyConstraint("org_id", "case_id", "id"),
+    _org_fk("case_id", target="cases"),
+    sa.Index("ix_case_events_org_case_created", "org_id", "case_id", "created_at"),
+)

@@ -1,0 +1,38 @@
+"""Wire structs shared by every resource: relationships and included users."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+
+class UserRef(msgspec.Struct, frozen=True):
+    id: str
+    type: Literal["user"] = "user"
+
+
+class UserRelationship(msgspec.Struct, frozen=True):
+    data: UserRef | None
+
+
+class ProjectRef(msgspec.Struct, frozen=True):
+    id: str
+    type: Literal["project"] = "project"
+
+
+class ProjectRelationship(msgspec.Struct, frozen=True):
+    data: ProjectRef
+
+
+class UserAttributes(msgspec.Struct, frozen=True):
+    active: bool
+    email: str
+    handle: str
+    name: str
+
+
+class UserResource(msgspec.Struct, frozen=True):
+    id: str
+    attributes: UserAttributes
+    type: Literal["user"] = "user"

@@ -1,0 +1,133 @@
+"""Adding and removing insights.
+
+Each request is one transaction that first locks the case row, so concurrent requests on one
+case (from any number of server processes) apply one after another: none is lost, none
+duplicates another, and `modified_at` only moves forward.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from opencase.case.models import CaseView, Insight
+from opencase.case.service import find_case, load_view
+from opencase.core.clock import now_us
+from opencase.core.db import Database
+from opencase.core.errors import InvalidInput
+from opencase.event.service import record
+from opencase.identity.models import Principal
+from opencase.insight import sql
+from opencase.insight.models import PER_CASE_MAX
+
+
+def _collapse(insights: list[Insight]) -> dict[tuple[str, str], str]:
+    """Identity -> ref, first-seen order, last ref wins."""
+    out: dict[tuple[str, str], str] = {}
+    for i in insights:
+        out[(i.type, i.resource_id)] = i.ref
+    return out
+
+
+def _flat(keys: list[tuple[str, str]]) -> list[str]:
+    return [part for key in keys for part in key]
+
+
+def _as_dicts(items: list[tuple[str, str, str]]) -> list[dict[str, str]]:
+    return [{"type": t, "resource_id": r, "ref": ref} for t, r, ref in items]
+
+
+def _archived_error() -> InvalidInput:
+    return InvalidInput("the case is archived; unarchive it before changing its insights")
+
+
+async def add_insights(
+    *, db: Database, who: Principal, case_ref: str, insights: list[Insight]
+) -> CaseView:
+    """Add insights to a case; an existing (type, resource_id) only gets its ref updated."""
+    wanted = _collapse(insights)
+    keys = list(wanted)
+    async with db.transaction() as conn:
+        case = await find_case(conn, who.org_id, case_ref, for_update=True)
+        if case.archived_at is not None:
+            raise _archived_error()
+        rows = await conn.fetch(sql.existing(len(keys)), who.org_id, case.id, *_flat(keys))
+        current = {(r["type"], r["resource_id"]): r["ref"] for r in rows}
+        added = [(t, r, wanted[t, r]) for t, r in keys if (t, r) not in current]
+        updated = [
+            (t, r, wanted[t, r])
+            for t, r in keys
+            if (t, r) in current and current[t, r] != wanted[t, r]
+        ]
+        if not added and not updated:
+            return await load_view(conn, who.org_id, case)
+        if case.insight_count + len(added) > PER_CASE_MAX:
+            raise InvalidInput(
+                f"a case holds at most {PER_CASE_MAX} insights; this one has "
+                f"{case.insight_count} and the request adds {len(added)}",
+                pointer="/data/attributes/insights",
+            )
+        now = max(now_us(), (case.modified_at or case.created_at) + 1)
+        seq = await conn.fetchval(
+            sql.TOUCH_CASE, who.org_id, case.id, len(added), len(added), now, who.user_id
+        )
+        first = seq - len(added) + 1
+        await conn.executemany(
+            sql.INSERT,
+            [
+                (who.org_id, case.id, t, r, ref, first + n, now, who.user_id)
+                for n, (t, r, ref) in enumerate(added)
+            ],
+        )
+        if updated:
+            await conn.executemany(
+                sql.UPDATE_REF, [(who.org_id, case.id, t, r, ref) for t, r, ref in updated]
+            )
+        await record(
+            conn,
+            org_id=who.org_id,
+            case_id=case.id,
+            actor_id=who.user_id,
+            at=now,
+            action="insights.added",
+            details={"added": _as_dicts(added), "updated": _as_dicts(updated)},
+        )
+        case = msgspec.structs.replace(
+            case,
+            insight_count=case.insight_count + len(added),
+            modified_at=now,
+            modified_by=who.user_id,
+        )
+        return await load_view(conn, who.org_id, case)
+
+
+async def remove_insights(
+    *, db: Database, who: Principal, case_ref: str, insights: list[Insight]
+) -> CaseView:
+    """Remove insights by (type, resource_id); ones not on the case are ignored."""
+    keys = list(_collapse(insights))
+    async with db.transaction() as conn:
+        case = await find_case(conn, who.org_id, case_ref, for_update=True)
+        if case.archived_at is not None:
+            raise _archived_error()
+        rows = await conn.fetch(sql.delete(len(keys)), who.org_id, case.id, *_flat(keys))
+        if not rows:
+            return await load_view(conn, who.org_id, case)
+        now = max(now_us(), (case.modified_at or case.created_at) + 1)
+        await conn.fetchval(sql.TOUCH_CASE, who.org_id, case.id, -len(rows), 0, now, who.user_id)
+        removed = sorted((r["type"], r["resource_id"], r["ref"]) for r in rows)
+        await record(
+            conn,
+            org_id=who.org_id,
+            case_id=case.id,
+            actor_id=who.user_id,
+            at=now,
+            action="insights.removed",
+            details={"removed": _as_dicts(removed)},
+        )
+        case = msgspec.structs.replace(
+            case,
+            insight_count=case.insight_count - len(rows),
+            modified_at=now,
+            modified_by=who.user_id,
+        )
+        return await load_view(conn, who.org_id, case)
