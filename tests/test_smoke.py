@@ -16,3 +16,16 @@ def test_case_round_trip(api: Client, project: dict) -> None:
     got = api.get(f"/api/v2/cases/{case['id']}")
     assert got.status_code == 200
     assert got.json()["data"]["attributes"]["title"] == "Smoke"
+
+
+def test_archive_and_unarchive(api: Client, project: dict) -> None:
+    case = api.new_case(project["id"], "Archive me")
+    body = {"data": {"type": "case"}}
+    r = api.post(f"/api/v2/cases/{case['attributes']['key']}/archive", json=body)
+    assert r.status_code == 200, r.text
+    archived_at = r.json()["data"]["attributes"]["archived_at"]
+    again = api.post(f"/api/v2/cases/{case['id']}/archive", json=body).json()["data"]
+    assert again["attributes"]["archived_at"] == archived_at  # no change the second time
+    r = api.post(f"/api/v2/cases/{case['id']}/unarchive", json=body)
+    assert r.status_code == 200
+    assert "archived_at" not in r.json()["data"]["attributes"]

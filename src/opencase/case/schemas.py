@@ -55,6 +55,14 @@ class CaseCreateRequest(msgspec.Struct, frozen=True):
     data: CaseCreate
 
 
+class CaseEmpty(msgspec.Struct, frozen=True):
+    type: Literal["case"]
+
+
+class CaseEmptyRequest(msgspec.Struct, frozen=True):
+    data: CaseEmpty
+
+
 class InsightOut(msgspec.Struct, frozen=True):
     type: str
     ref: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from opencase.core.db import Connection, Row, placeholders
 
 _COLS = (
@@ -54,3 +56,12 @@ async def insights_of_cases(conn: Connection, org_id: str, case_ids: list[str]) 
         return []
     sql = _INSIGHTS_OF_CASES.format(placeholders(2, len(case_ids)))
     return await conn.fetch(sql, org_id, *case_ids)
+
+
+@cache
+def update_columns(columns: tuple[str, ...]) -> str:
+    """UPDATE of the given columns ($5 on) plus modified_at ($3) and modified_by ($4)."""
+    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=5))
+    return (
+        f"UPDATE cases SET {sets}, modified_at = $3, modified_by = $4 WHERE org_id = $1 AND id = $2"
+    )

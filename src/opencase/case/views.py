@@ -8,6 +8,7 @@ from opencase.case import search, service
 from opencase.case.models import PRIORITIES
 from opencase.case.schemas import (
     CaseCreateRequest,
+    CaseEmptyRequest,
     CaseResponse,
     CasesMeta,
     CasesResponse,
@@ -41,6 +42,16 @@ async def create_case(ctx: Ctx) -> Reply:
 
 async def get_case(ctx: Ctx) -> Reply:
     view = await service.get_case(db=ctx.db, who=ctx.principal, ref=ctx.params["case_id"])
+    return 200, case_response(view)
+
+
+async def archive_case(ctx: Ctx) -> Reply:
+    view = await service.archive_case(db=ctx.db, who=ctx.principal, ref=ctx.params["case_id"])
+    return 200, case_response(view)
+
+
+async def unarchive_case(ctx: Ctx) -> Reply:
+    view = await service.unarchive_case(db=ctx.db, who=ctx.principal, ref=ctx.params["case_id"])
     return 200, case_response(view)
 
 
@@ -158,5 +169,31 @@ ROUTES = [
         200,
         scope="cases_read",
         response=CaseResponse,
+    ),
+    Route(
+        "POST",
+        "/api/v2/cases/{case_id}/archive",
+        "ArchiveCase",
+        "Archive case",
+        "Cases",
+        archive_case,
+        200,
+        scope="cases_write",
+        body=CaseEmptyRequest,
+        response=CaseResponse,
+        resource_type="case",
+    ),
+    Route(
+        "POST",
+        "/api/v2/cases/{case_id}/unarchive",
+        "UnarchiveCase",
+        "Unarchive case",
+        "Cases",
+        unarchive_case,
+        200,
+        scope="cases_write",
+        body=CaseEmptyRequest,
+        response=CaseResponse,
+        resource_type="case",
     ),
 ]
