@@ -9,25 +9,37 @@ from typing import Any
 import falcon.asgi
 import msgspec
 
+from opencase.case import edit_views as case_edit_views
 from opencase.case import views as case_views
 from opencase.case_type import views as case_type_views
 from opencase.core import db as database
 from opencase.core import migrate
 from opencase.core.config import Settings, load_settings
+from opencase.custom_attribute import views as custom_attribute_views
+from opencase.favorite import views as favorite_views
 from opencase.http.errors import ApiError
 from opencase.http.openapi import build_document
 from opencase.http.routing import Ctx, Reply, Route, State, build_app
 from opencase.identity.service import Authenticator
 from opencase.insight import views as insight_views
+from opencase.link import views as link_views
 from opencase.project import views as project_views
+from opencase.timeline import views as timeline_views
+from opencase.watcher import views as watcher_views
 
 log = logging.getLogger("opencase")
 
 API_ROUTES: list[Route] = [
     *case_views.ROUTES,
+    *case_edit_views.ROUTES,
     *case_type_views.ROUTES,
+    *custom_attribute_views.ROUTES,
     *project_views.ROUTES,
+    *favorite_views.ROUTES,
     *insight_views.ROUTES,
+    *timeline_views.ROUTES,
+    *watcher_views.ROUTES,
+    *link_views.ROUTES,
 ]
 
 

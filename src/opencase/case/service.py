@@ -304,51 +304,58 @@ _EDITABLE: dict[str, Callable[[Any], Any]] = {
 Change = Callable[[Case, int], dict[str, Any]]
 
 
+def ensure_not_archived(case: Case) -> None:
+    """Archived cases are read-only until unarchived (400 otherwise)."""
+    if case.archived_at is not None:
+        raise InvalidInput(f"case {case.key} is archived; unarchive it before changing it")
+
+
 async def edit_case(
-    *, db: Database, who: Principal, ref: str, action: str, change: Change
+    *,
+    db: Database,
+    who: Principal,
+    ref: str,
+    action: str,
+    change: Change,
+    allow_archived: bool = False,
 ) -> CaseView:
     """Apply `change(case, now)` -> {column: new value} under the case's row lock.
 
     Only columns whose value really changes are written, so concurrent edits of different
     fields never undo each other; an edit that changes nothing writes nothing (no event,
-    `modified_at` untouched) and returns the case as it is.
+    `modified_at` untouched) and returns the case as it is. `change` may raise a DomainError
+    to refuse the edit. Archived cases refuse edits unless `allow_archived`.
     """
     async with db.transaction() as conn:
         case = await find_case(conn, who.org_id, ref, for_update=True)
+        if not allow_archived:
+            ensure_not_archived(case)
         now = max(now_us(), (case.modified_at or case.created_at) + 1)
         diff = {k: v for k, v in change(case, now).items() if getattr(case, k) != v}
         if not diff:
             return await load_view(conn, who.org_id, case)
         columns = sorted(diff)
+        values = (_EDITABLE[c](diff[c]) for c in columns)
         await conn.execute(
-            sql.update_columns(tuple(columns)),
-            who.org_id,
-            case.id,
-            now,
-            who.user_id,
-            *(_EDITABLE[c](diff[c]) for c in columns),
+            sql.update_columns(tuple(columns)), who.org_id, case.id, now, who.user_id, *values
         )
+        details = {c: {"from": getattr(case, c), "to": diff[c]} for c in columns}
         await record(
-            conn,
-            org_id=who.org_id,
-            case_id=case.id,
-            actor_id=who.user_id,
-            at=now,
-            action=action,
-            details={c: {"from": getattr(case, c), "to": diff[c]} for c in columns},
-        )
+            conn, org_id=who.org_id, case_id=case.id, actor_id=who.user_id, at=now,
+            action=action, details=details,
+        )  # fmt: skip
         case = msgspec.structs.replace(case, **diff, modified_at=now, modified_by=who.user_id)
         return await load_view(conn, who.org_id, case)
 
 
 async def archive_case(*, db: Database, who: Principal, ref: str) -> CaseView:
     """Archive a case (already archived: no change)."""
+
+    def change(case: Case, now: int) -> dict[str, Any]:
+        return {"archived_at": case.archived_at or now}
+
     return await edit_case(
-        db=db,
-        who=who,
-        ref=ref,
-        action="case.archived",
-        change=lambda c, now: {"archived_at": c.archived_at or now},
+        db=db, who=who, ref=ref, action="case.archived", change=change, allow_archived=True
     )
 
 
@@ -359,5 +366,6 @@ async def unarchive_case(*, db: Database, who: Principal, ref: str) -> CaseView:
         who=who,
         ref=ref,
         action="case.unarchived",
-        change=lambda c, now: {"archived_at": None},
+        change=lambda case, now: {"archived_at": None},
+        allow_archived=True,
     )

@@ -105,6 +105,7 @@ case_types = sa.Table(
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     sa.Column("emoji", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("modified_at", TIMESTAMP),
     sa.Column("deleted_at", TIMESTAMP),
     sa.PrimaryKeyConstraint("org_id", "id"),
 )
@@ -182,7 +183,9 @@ case_insights = sa.Table(
     sa.Index("ix_case_insights_org_resource", "org_id", "type", "resource_id"),
 )
 
-# The record of every change to a case (actor, action, details): the future timeline.
+# The record of every change to a case (actor, action, details); it is the case's timeline.
+# Comments are events too (action "comment"): the only ones that can be edited
+# (modified_at) or deleted (deleted_at; the edit and deletion are events of their own).
 case_events = sa.Table(
     "case_events",
     metadata,
@@ -193,7 +196,79 @@ case_events = sa.Table(
     sa.Column("actor_id", UUID, nullable=False),
     sa.Column("action", sa.Text, nullable=False),
     sa.Column("details", JSON, nullable=False),
+    sa.Column("modified_at", TIMESTAMP),
+    sa.Column("deleted_at", TIMESTAMP),
     sa.PrimaryKeyConstraint("org_id", "case_id", "id"),
     _org_fk("case_id", target="cases"),
     sa.Index("ix_case_events_org_case_created", "org_id", "case_id", "created_at"),
+)
+
+# Typed custom fields of a case type; a case's values live in cases.custom_attributes.
+custom_attribute_configs = sa.Table(
+    "custom_attribute_configs",
+    metadata,
+    sa.Column("org_id", UUID, sa.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("case_type_id", UUID, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("display_name", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("type", sa.Text, nullable=False),  # URL, TEXT, NUMBER, SELECT
+    sa.Column("is_multi", sa.Boolean, nullable=False),
+    sa.Column("type_data", JSON, nullable=False),  # {"options": [{"value": …}]} for SELECT
+    sa.Column("map_from", sa.Text),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("modified_at", TIMESTAMP),
+    sa.PrimaryKeyConstraint("org_id", "id"),
+    sa.UniqueConstraint("org_id", "case_type_id", "key", name="uq_custom_attribute_configs_key"),
+)
+
+case_watchers = sa.Table(
+    "case_watchers",
+    metadata,
+    sa.Column("org_id", UUID, nullable=False),
+    sa.Column("case_id", UUID, nullable=False),
+    sa.Column("user_id", UUID, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.PrimaryKeyConstraint("org_id", "case_id", "user_id"),
+    _org_fk("case_id", target="cases"),
+    _org_fk("user_id", target="users"),
+)
+
+# Directional links between entities (at least one a case of the organisation).
+case_links = sa.Table(
+    "case_links",
+    metadata,
+    sa.Column("org_id", UUID, sa.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("parent_entity_type", sa.Text, nullable=False),
+    sa.Column("parent_entity_id", UUID, nullable=False),
+    sa.Column("child_entity_type", sa.Text, nullable=False),
+    sa.Column("child_entity_id", UUID, nullable=False),
+    sa.Column("relationship", sa.Text, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("created_by", UUID, nullable=False),
+    sa.PrimaryKeyConstraint("org_id", "id"),
+    sa.UniqueConstraint(
+        "org_id",
+        "parent_entity_type",
+        "parent_entity_id",
+        "child_entity_type",
+        "child_entity_id",
+        "relationship",
+        name="uq_case_links_ends",
+    ),
+    sa.Index("ix_case_links_org_child", "org_id", "child_entity_type", "child_entity_id"),
+)
+
+project_favorites = sa.Table(
+    "project_favorites",
+    metadata,
+    sa.Column("org_id", UUID, nullable=False),
+    sa.Column("user_id", UUID, nullable=False),
+    sa.Column("project_id", UUID, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.PrimaryKeyConstraint("org_id", "user_id", "project_id"),
+    _org_fk("project_id", target="projects"),
+    _org_fk("user_id", target="users"),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import msgspec
 
 from opencase.case.models import CaseView, Insight
-from opencase.case.service import find_case, load_view
+from opencase.case.service import ensure_not_archived, find_case, load_view
 from opencase.core.clock import now_us
 from opencase.core.db import Database
 from opencase.core.errors import InvalidInput
@@ -36,10 +36,6 @@ def _as_dicts(items: list[tuple[str, str, str]]) -> list[dict[str, str]]:
     return [{"type": t, "resource_id": r, "ref": ref} for t, r, ref in items]
 
 
-def _archived_error() -> InvalidInput:
-    return InvalidInput("the case is archived; unarchive it before changing its insights")
-
-
 async def add_insights(
     *, db: Database, who: Principal, case_ref: str, insights: list[Insight]
 ) -> CaseView:
@@ -48,8 +44,7 @@ async def add_insights(
     keys = list(wanted)
     async with db.transaction() as conn:
         case = await find_case(conn, who.org_id, case_ref, for_update=True)
-        if case.archived_at is not None:
-            raise _archived_error()
+        ensure_not_archived(case)
         rows = await conn.fetch(sql.existing(len(keys)), who.org_id, case.id, *_flat(keys))
         current = {(r["type"], r["resource_id"]): r["ref"] for r in rows}
         added = [(t, r, wanted[t, r]) for t, r in keys if (t, r) not in current]
@@ -107,8 +102,7 @@ async def remove_insights(
     keys = list(_collapse(insights))
     async with db.transaction() as conn:
         case = await find_case(conn, who.org_id, case_ref, for_update=True)
-        if case.archived_at is not None:
-            raise _archived_error()
+        ensure_not_archived(case)
         rows = await conn.fetch(sql.delete(len(keys)), who.org_id, case.id, *_flat(keys))
         if not rows:
             return await load_view(conn, who.org_id, case)

@@ -1,0 +1,5 @@
+"""HTTP handlers (being written)."""
+
+from opencase.http.routing import Route
+
+ROUTES: list[Route] = []
