@@ -15,7 +15,7 @@ from opencase.core.config import ConfigError, Settings, load_settings
 from opencase.core.db import Database, connect
 from opencase.core.errors import DomainError
 from opencase.identity import service as identity
-from opencase.identity.models import DEFAULT_SCOPES
+from opencase.identity.models import DEFAULT_SCOPES, User
 
 T = TypeVar("T")
 
@@ -135,6 +135,41 @@ def _keys_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "handle": user.handle,
+        "active": user.active,
+    }
+
+
+def _users_create(args: argparse.Namespace) -> int:
+    user = _with_db(
+        load_settings(),
+        lambda db: identity.create_user(
+            db=db, org_name=args.org, email=args.email, name=args.name, handle=args.handle
+        ),
+    )
+    if args.json:
+        print(json.dumps({**_user_json(user), "org": args.org}))
+    else:
+        print(f"user {user.email} ({user.id}) in organisation {args.org}")
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    users = _with_db(load_settings(), lambda db: identity.list_users(db=db, org_name=args.org))
+    if args.json:
+        print(json.dumps([_user_json(u) for u in users]))
+        return 0
+    for u in users:
+        state = "active" if u.active else "inactive"
+        print(f"{u.id}  {u.email}  {u.name}  {u.handle}  {state}")
+    return 0
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     settings = load_settings()
     asyncio.run(migrate.upgrade(settings))
@@ -171,6 +206,20 @@ def _parser() -> argparse.ArgumentParser:
     revoke = ksub.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id", help="id shown by `opencase keys list`")
     revoke.set_defaults(func=_keys_revoke)
+
+    users = sub.add_parser("users", help="manage the users of an organisation")
+    usub = users.add_subparsers(dest="users_command", required=True)
+    ucreate = usub.add_parser("create", help="add a user (without keys) to an organisation")
+    ucreate.add_argument("--org", required=True, help="name of an existing organisation")
+    ucreate.add_argument("--email", required=True, help="user email, unique in the organisation")
+    ucreate.add_argument("--name", help="display name (default: the email's local part)")
+    ucreate.add_argument("--handle", help="handle (default: the email)")
+    ucreate.add_argument("--json", action="store_true", help="print one JSON object")
+    ucreate.set_defaults(func=_users_create)
+    ulist = usub.add_parser("list", help="list the users of an organisation")
+    ulist.add_argument("--org", required=True, help="organisation name")
+    ulist.add_argument("--json", action="store_true")
+    ulist.set_defaults(func=_users_list)
 
     dbp = sub.add_parser("db", help="database maintenance")
     dsub = dbp.add_subparsers(dest="db_command", required=True)

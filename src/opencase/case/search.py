@@ -86,8 +86,10 @@ def parse_filter(text: str, org_id: str) -> Query:
         if field is None:
             if value in {"OR", "AND", "NOT"} or value.startswith("(") or value.endswith(")"):
                 raise _bad("boolean operators and parentheses are not supported yet")
-            args.append(f"%{value.casefold()}%")
-            where.append(f"lower(title) LIKE ${len(args)}")
+            # LIKE wildcards in the text match themselves (escaped with a backslash).
+            pattern = re.sub(r"([\\%_])", r"\\\1", value)
+            args.append(f"%{pattern}%")
+            where.append(f"lower(title) LIKE lower(${len(args)}) ESCAPE '\\'")
         elif field == "project":
             try:
                 project_ids.append(str(uuid.UUID(value)))

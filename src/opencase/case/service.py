@@ -15,6 +15,7 @@ from opencase.case_type.builtin import BUILTIN_BY_ID, DEFAULT_STATUSES, find_sta
 from opencase.core.clock import now_us
 from opencase.core.db import Connection, Database, Row
 from opencase.core.errors import InvalidInput, NotFound
+from opencase.custom_attribute.values import check_case_values
 from opencase.event.service import record
 from opencase.identity.models import Principal, User
 from opencase.identity.sql import users_by_ids
@@ -180,16 +181,12 @@ async def create_case(
                 pointer="/data/attributes/status_name",
             )
         status = found
-    if custom_attributes:
-        # No custom attribute is configured for any type yet (configs come with case types).
-        name = next(iter(custom_attributes))
-        raise InvalidInput(
-            f"custom attribute {name!r} is not configured for this case type",
-            pointer=f"/data/attributes/custom_attributes/{name}",
-        )
     now = now_us()
     async with db.transaction() as conn:
         type_id = await _check_type(conn, who.org_id, type_id)
+        custom_attributes = await check_case_values(
+            conn, org_id=who.org_id, type_id=type_id, values=custom_attributes
+        )
         if assignee_id is not None:
             assignee_id = await check_user(
                 conn, who.org_id, assignee_id, "/data/relationships/assignee/data/id"
@@ -214,7 +211,7 @@ async def create_case(
             status=status.group,
             status_name=status.name,
             attributes={},
-            custom_attributes={},
+            custom_attributes=custom_attributes,
             creation_source="MANUAL",
             assignee_id=assignee_id,
             created_by=who.user_id,
@@ -242,7 +239,7 @@ async def create_case(
             case.status,
             case.status_name,
             "{}",
-            "{}",
+            _json.encode(custom_attributes).decode(),
             case.creation_source,
             case.assignee_id,
             case.created_by,

@@ -95,6 +95,10 @@ class SQLiteConnection:
         self._raw.executemany(to_sqlite(sql), args)
 
 
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def open_sqlite(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
     """A raw sqlite3 connection with opencase's pragmas (WAL, foreign keys, busy timeout)."""
     raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -106,6 +110,8 @@ def open_sqlite(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
     raw.execute("PRAGMA busy_timeout=5000")
     raw.execute("PRAGMA cache_size=-65536")
     raw.execute("PRAGMA temp_store=MEMORY")
+    # SQLite's own lower() folds ASCII letters only; PostgreSQL's folds every script.
+    raw.create_function("lower", 1, _lower, deterministic=True)
     return raw
 
 

@@ -113,4 +113,4 @@ def from_validation(exc: msgspec.ValidationError, resource_type: str | None) -> 
             msg = f'got type "{value}" expected one of "{resource_type}"'
         else:
             msg = _enum_detail(pointer, value) or f"invalid value {value}"
-    return ApiError.simple(400, msg, pointer=pointer or "/")
+    return ApiError.simple(400, msg, pointer=pointer)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import falcon
@@ -142,15 +142,51 @@ async def _read_body(req: falcon.asgi.Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+_NUL = "a string must not contain the NUL character (\\u0000)"
+
+
+def _nul_pointer(value: Any, pointer: str) -> str | None:
+    """The pointer of the first string or member name holding a NUL, which PostgreSQL refuses."""
+    if isinstance(value, str):
+        return pointer if "\x00" in value else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for name, item in items:
+        here = f"{pointer}/{str(name).replace('~', '~0').replace('/', '~1')}"
+        if "\x00" in str(name):
+            return here
+        found = _nul_pointer(item, here)
+        if found is not None:
+            return found
+    return None
+
+
 def _decode(raw: bytes, route: Route) -> Any:
     if not raw.strip():
         raise ApiError.simple(400, "a JSON request body is required", pointer="")
     try:
-        return msgspec.json.decode(raw, type=route.body)
+        body = msgspec.json.decode(raw, type=route.body)
     except msgspec.ValidationError as exc:
         raise from_validation(exc, route.resource_type) from None
     except msgspec.DecodeError as exc:
         raise ApiError.simple(400, f"malformed JSON: {exc}", pointer="") from None
+    # A NUL can only arrive escaped; look closer only when the escape appears at all.
+    if b"\\u0000" in raw:
+        pointer = _nul_pointer(msgspec.json.decode(raw), "")
+        if pointer is not None:
+            raise ApiError.simple(400, _NUL, pointer=pointer)
+    return body
+
+
+def _check_nul(params: Mapping[str, Any]) -> None:
+    for name, value in params.items():
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            raise ApiError.simple(400, _NUL, parameter=name)
 
 
 def _responder(state: State, route: Route) -> Callable[..., Awaitable[None]]:
@@ -160,6 +196,8 @@ def _responder(state: State, route: Route) -> Callable[..., Awaitable[None]]:
         _resource: object, req: falcon.asgi.Request, resp: falcon.asgi.Response, **params: str
     ) -> None:
         principal = await _authenticate(state, req, route.scope) if route.auth else None
+        _check_nul(params)
+        _check_nul(req.params)
         body = _decode(await _read_body(req, limit), route) if route.body is not None else None
         ctx = Ctx(state.db, principal, params, req.params, body)  # type: ignore[arg-type]
         status, payload = await route.handler(ctx)

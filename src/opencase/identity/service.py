@@ -10,10 +10,10 @@ import time
 import uuid
 
 from opencase.core.clock import now_us, rfc3339, rfc3339_opt
-from opencase.core.db import Database
-from opencase.core.errors import InvalidInput, NotFound
+from opencase.core.db import Connection, Database, Row
+from opencase.core.errors import Conflict, InvalidInput, NotFound
 from opencase.identity import sql
-from opencase.identity.models import SCOPES, CreatedKeys, KeyInfo, Principal
+from opencase.identity.models import SCOPES, CreatedKeys, KeyInfo, Principal, User
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
@@ -153,3 +153,46 @@ class Authenticator:
             user_id=str(app["user_id"]),
             scopes=frozenset(app["scopes"].split(",")),
         )
+
+
+def _user(row: Row) -> User:
+    return User(
+        id=str(row["id"]),
+        email=row["email"],
+        name=row["name"],
+        handle=row["handle"],
+        active=bool(row["active"]),
+    )
+
+
+async def _org_id(conn: Connection, org_name: str) -> str:
+    org_id = await conn.fetchval(sql.ORG_BY_NAME, org_name)
+    if org_id is None:
+        raise NotFound(f"organisation {org_name!r}")
+    return str(org_id)
+
+
+async def create_user(
+    *, db: Database, org_name: str, email: str, name: str | None, handle: str | None
+) -> User:
+    """Add a user (no key) to an existing organisation; the email must be new there."""
+    if not _EMAIL.match(email):
+        raise InvalidInput(f"{email!r} is not an email address")
+    name = email.split("@", 1)[0] if name is None else name.strip()
+    handle = email if handle is None else handle.strip()
+    if not name or not handle:
+        raise InvalidInput("name and handle must not be blank")
+    user = User(id=str(uuid.uuid4()), email=email, name=name, handle=handle, active=True)
+    async with db.transaction() as conn:
+        org_id = await _org_id(conn, org_name)
+        if await conn.fetchval(sql.USER_BY_EMAIL, org_id, email) is not None:
+            raise Conflict(f"organisation {org_name!r} already has a user {email}")
+        await conn.execute(sql.INSERT_USER, org_id, user.id, email, name, handle, now_us())
+    return user
+
+
+async def list_users(*, db: Database, org_name: str) -> list[User]:
+    """The users of an organisation, by email."""
+    async with db.snapshot() as conn:
+        org_id = await _org_id(conn, org_name)
+        return [_user(r) for r in await conn.fetch(sql.LIST_USERS, org_id)]

@@ -38,6 +38,7 @@ REVOKE_API_KEY = "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_
 REVOKE_APP_KEY = "UPDATE app_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL"
 USER_COLUMNS = "id, email, name, handle, active"
 USERS_BY_IDS = f"SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 AND id IN "
+LIST_USERS = f"SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 ORDER BY email"
 
 
 async def users_by_ids(conn: Connection, org_id: str, ids: list[str]) -> list[Row]:

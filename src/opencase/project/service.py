@@ -11,6 +11,7 @@ from opencase.core.clock import now_us
 from opencase.core.db import Database, Row, is_unique_violation
 from opencase.core.errors import Conflict, InvalidInput, NotFound
 from opencase.identity.models import Principal
+from opencase.link.service import unlink_project_cases
 from opencase.project import sql
 from opencase.project.models import KEY_MAX, Project
 
@@ -140,7 +141,10 @@ async def update_project(
 
 
 async def delete_project(*, db: Database, who: Principal, project_id: str) -> None:
-    """Delete a project together with its cases (and their insights and records)."""
+    """Delete a project together with its cases (and their insights, records and links)."""
     async with db.transaction() as conn:
-        if not await conn.execute(sql.DELETE, who.org_id, project_id):
+        # The project row first: holding it, no case enters the project (links: see there).
+        if await conn.fetchrow(sql.GET_FOR_UPDATE, who.org_id, project_id) is None:
             raise NotFound("project")
+        await unlink_project_cases(conn, who=who, project_id=project_id)
+        await conn.execute(sql.DELETE, who.org_id, project_id)
