@@ -114,7 +114,12 @@ class Client:
     def new_project(self, key: str | None = None, name: str = "Test project") -> dict[str, Any]:
         r = self.post(
             "/api/v2/cases/projects",
-            json={"data": {"type": "project", "attributes": {"name": name, "key": key or random_key()}}},
+            json={
+                "data": {
+                    "type": "project",
+                    "attributes": {"name": name, "key": key or random_key()},
+                }
+            },
         )
         assert r.status_code == 201, r.text
         return r.json()["data"]
@@ -163,7 +168,11 @@ class Server:
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "opencase", *args],
-            env=self.env, capture_output=True, text=True, check=check, timeout=120,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=120,
         )
 
     def create_keys(self, org: str, user: str, scopes: str | None = None) -> Keys:
@@ -182,9 +191,19 @@ class Server:
         assert self.log_path is not None
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "opencase", "serve", "--port", str(self.port),
-             "--workers", str(self.workers)],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "opencase",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -233,8 +252,14 @@ def make_server(engine: str, tmp: Path, workers: int = 1, **extra_env: str) -> S
         url = f"sqlite:///{tmp / 'opencase.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENCASE_")}
     env.update({"OPENCASE_DATABASE_URL": url, "OPENCASE_AUTH_CACHE_SECONDS": "0", **extra_env})
-    return Server(engine=engine, database_url=url, port=free_port(), workers=workers, env=env,
-                  log_path=tmp / "server.log")
+    return Server(
+        engine=engine,
+        database_url=url,
+        port=free_port(),
+        workers=workers,
+        env=env,
+        log_path=tmp / "server.log",
+    )
 
 
 def dispose_server(server: Server) -> None:
@@ -244,7 +269,9 @@ def dispose_server(server: Server) -> None:
 
 
 @pytest.fixture(scope="session", params=_engine_params())
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     """One server per engine for the whole session."""
     srv = make_server(request.param, tmp_path_factory.mktemp(f"server-{request.param}"))
     srv.start()

@@ -307,3 +307,19 @@ def test_move_through_the_official_client(
                 ),
             )
         assert caught.value.status == 404
+
+
+def test_deleting_a_project_frees_the_old_keys_of_cases_moved_out(api: Client) -> None:
+    key = "MV" + uuid.uuid4().hex[:6].upper().replace("0", "A")
+    first = api.new_project(key=key)
+    target = api.new_project()
+    case = api.new_case(first["id"], "Moves away")
+    assert case["attributes"]["key"] == f"{key}-1"
+    moved(api, case["id"], target["id"])
+    assert api.delete(f"/api/v2/cases/projects/{first['id']}").status_code == 204
+    # The moved case no longer answers to the deleted project's key…
+    assert api.get(f"/api/v2/cases/{key}-1").status_code == 404
+    assert api.get(f"/api/v2/cases/{case['id']}").status_code == 200
+    # …and a new project with the same key numbers from 1 again.
+    again = api.new_project(key=key)
+    assert api.new_case(again["id"], "Fresh")["attributes"]["key"] == f"{key}-1"

@@ -13,6 +13,7 @@ import json
 import re
 import sqlite3
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -179,6 +180,7 @@ def test_documented_example_verbatim(
         timeout=30,
     )
     assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].startswith("application/vnd.api+json")
     doc = r.json()
     the_insight = {
         "type": "SECURITY_SIGNAL",
@@ -437,7 +439,7 @@ def test_changes_move_modified_at_and_are_recorded(
     assert t3 > t1
     bob_user = bob["relationships"]["modified_by"]["data"]["id"]
     assert bob_user != keys.user_id
-    assert any(u["id"] == bob_user for u in bob_included(bob_api, case_id))
+    assert any(u["id"] == bob_user for u in included_users(bob_api, case_id))
     events = insight_events(server, case_id)
     assert [e["action"] for e in events] == ["insights.added", "insights.added"]
     assert events[1]["actor_id"] == bob_user
@@ -493,7 +495,7 @@ def test_changes_move_modified_at_and_are_recorded(
     assert stored_counts(server, case_id) == (1, 1)
 
 
-def bob_included(api: Client, case_id: str) -> list[dict[str, Any]]:
+def included_users(api: Client, case_id: str) -> list[dict[str, Any]]:
     r = api.get(f"/api/v2/cases/{case_id}")
     assert r.status_code == 200, r.text
     included: list[dict[str, Any]] = r.json()["included"]
@@ -512,8 +514,6 @@ def test_event_times_match_modified_at(server: Server, api: Client, case: dict[s
     assert seen == sorted(seen)
     events = insight_events(server, case["id"])
     assert [e["action"] for e in events] == ["insights.added", "insights.removed"] * 5
-    from datetime import UTC, datetime
-
     as_text = [
         datetime.fromtimestamp(e["created_at"] / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%S")
         for e in events
@@ -570,6 +570,12 @@ INVALID: list[tuple[str, Any, str]] = [
         "resource_id a number",
         body([{"type": "MONITOR", "ref": "/r", "resource_id": 1}]),
         "/data/attributes/insights/0/resource_id",
+    ),
+    ("NUL in ref", body([ins("MONITOR", "x", "/a\u0000b")]), "/data/attributes/insights/0/ref"),
+    (
+        "NUL in resource_id",
+        body(_items_with(2, ins("MONITOR", "x\u0000", "/clean"))),
+        "/data/attributes/insights/2/resource_id",
     ),
     ("missing type", body([{"ref": "/r", "resource_id": "1"}]), "/data/attributes/insights/0/type"),
     (

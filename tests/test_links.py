@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -426,8 +427,6 @@ def test_datadog_client_round_trip(cm: CaseManagementApi, two: tuple[str, str]) 
 
 
 def test_links_racing_a_project_deletion_leave_no_orphans(server: Server, api: Client) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     doomed, kept = api.new_project(), api.new_project()
     inside = [api.new_case(doomed["id"], f"D{i}")["id"] for i in range(4)]
     outside = [api.new_case(kept["id"], f"K{i}")["id"] for i in range(4)]
@@ -449,7 +448,7 @@ def test_links_racing_a_project_deletion_leave_no_orphans(server: Server, api: C
     def delete() -> int:
         return client().delete(f"/api/v2/cases/projects/{doomed['id']}").status_code
 
-    with ThreadPoolExecutor(12) as pool:
+    with ThreadPoolExecutor(8) as pool:
         jobs = [pool.submit(create, p) for p in pairs[:8]]
         jobs += [pool.submit(unlink, i) for i in existing[:3]]
         deletion = pool.submit(delete)
@@ -472,8 +471,6 @@ def test_links_racing_a_project_deletion_leave_no_orphans(server: Server, api: C
 def test_concurrent_duplicates_make_one_link(
     server: Server, api: Client, two: tuple[str, str]
 ) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     a, b = two
 
     def create(i: int) -> int:
@@ -482,7 +479,7 @@ def test_concurrent_duplicates_make_one_link(
         ends = (a, b) if i % 2 else (b, a)
         return c.post(BASE, json=body(*ends, "RELATES_TO")).status_code
 
-    with ThreadPoolExecutor(10) as pool:
+    with ThreadPoolExecutor(6) as pool:
         statuses = sorted(pool.map(create, range(20)))
     assert statuses == [201] + [409] * 19
     assert len(links_of(api, a)) == 1

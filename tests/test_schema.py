@@ -72,3 +72,10 @@ def test_tenant_tables_lead_with_org_id() -> None:
         for constraint in table.constraints:
             if isinstance(constraint, sa.UniqueConstraint):
                 assert constraint.columns.keys()[0] == "org_id", (table.name, constraint.name)
+
+
+def test_fast_path_sees_the_head_revision(tmp_path: Path) -> None:
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'head.db'}")
+    assert asyncio.run(migrate._current_revision(settings)) is None
+    asyncio.run(migrate.upgrade(settings))
+    assert asyncio.run(migrate._current_revision(settings)) == migrate.head_revision()

@@ -211,6 +211,56 @@ def test_unknown_actions_render_generically(
     }
 
 
+def test_custom_attribute_and_link_events(
+    server: Server, api: Client, keys: Keys, case: dict[str, Any]
+) -> None:
+    """Rendered from the detail shapes their writers record."""
+    cid, me = case["id"], keys.user_id
+    team = {"type": "TEXT", "is_multi": False, "value": "blue"}
+    _write_event(
+        server,
+        cid,
+        me,
+        "case.custom_attribute_updated",
+        {"custom_attributes": {"from": {"priority": 3}, "to": {"priority": 3, "team": team}}},
+    )
+    _write_event(
+        server,
+        cid,
+        me,
+        "case.custom_attribute_deleted",
+        {"custom_attributes": {"from": {"priority": 3, "team": team}, "to": {"team": team}}},
+    )
+    link = {
+        "link_id": str(uuid.uuid4()),
+        "relationship": "RELATES_TO",
+        "parent_entity_type": "CASE",
+        "parent_entity_id": cid,
+        "child_entity_type": "CASE",
+        "child_entity_id": str(uuid.uuid4()),
+    }
+    _write_event(server, cid, me, "case.linked", link)
+    _write_event(server, cid, me, "case.unlinked", link)
+    cells = timeline(api, cid, **{"sort[ascending]": "true"})[1:]
+    assert types(cells) == [
+        "CASE_CUSTOM_ATTRIBUTE_UPDATED",
+        "CASE_CUSTOM_ATTRIBUTE_DELETED",
+        "CASE_LINKED",
+        "CASE_UNLINKED",
+    ]
+    updated, deleted, linked, unlinked = (c["attributes"]["cell_content"] for c in cells)
+    assert updated["message"] == "Custom attribute team changed"
+    # Attribute keys are the user's: a custom attribute named "priority" stays a number.
+    assert updated["details"]["custom_attributes"]["to"] == {"priority": 3, "team": team}
+    assert deleted["message"] == "Custom attribute priority removed"
+    assert linked == {
+        "message": "Link added (RELATES_TO)",
+        "action": "case.linked",
+        "details": link,
+    }
+    assert unlinked["message"] == "Link removed (RELATES_TO)"
+
+
 def test_sort_order(api: Client, case: dict[str, Any]) -> None:
     for i in range(3):
         comment(api, case["id"], f"c{i}")

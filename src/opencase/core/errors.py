@@ -27,6 +27,12 @@ class NotFound(DomainError):
         self.kind = kind
 
 
+class Forbidden(DomainError):
+    """The caller may not do this to this object (403)."""
+
+    status = 403
+
+
 class Conflict(DomainError):
     """The change collides with existing state, e.g. a duplicate project key (409)."""
 

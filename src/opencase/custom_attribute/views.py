@@ -153,6 +153,7 @@ ROUTES = [
         body=CustomAttributeConfigCreateRequest,
         response=CustomAttributeConfigResponse,
         resource_type="custom_attribute",
+        errors=(409,),
     ),
     Route(
         "PUT",

@@ -24,6 +24,7 @@ class ErrorObject(msgspec.Struct, frozen=True, omit_defaults=True):
     detail: str | None = None
     code: str | None = None
     source: ErrorSource | None = None
+    meta: dict[str, str] | None = None
 
 
 class ErrorResponse(msgspec.Struct, frozen=True):
@@ -31,9 +32,19 @@ class ErrorResponse(msgspec.Struct, frozen=True):
 
 
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
+_UUID = {"type": "string", "format": "uuid"}
 _PATH_PARAM_DOC = {
     "case_id": ("The case's UUID or key (such as SEC-12, case-insensitive).", {"type": "string"}),
-    "project_id": ("The project's UUID.", {"type": "string", "format": "uuid"}),
+    "project_id": ("The project's UUID.", _UUID),
+    "cell_id": ("The UUID of a timeline cell (a comment).", _UUID),
+    "user_uuid": ("The UUID of a user of the organisation.", _UUID),
+    "link_id": ("The UUID of a case link.", _UUID),
+    "case_type_id": ("The UUID of a case type.", _UUID),
+    "custom_attribute_id": ("The UUID of a custom attribute config.", _UUID),
+    "custom_attribute_key": (
+        "The key of a custom attribute config (such as aws_region).",
+        {"type": "string"},
+    ),
 }
 _JSONAPI = "application/vnd.api+json"
 
@@ -46,7 +57,7 @@ def _error_statuses(route: Route) -> list[int]:
         statuses.append(404)
     if route.body is not None:
         statuses.append(413)
-    return statuses
+    return sorted(set(statuses) | set(route.errors))
 
 
 def build_document(routes: list[Route]) -> dict[str, Any]:
@@ -76,7 +87,7 @@ def build_document(routes: list[Route]) -> dict[str, Any]:
             {
                 "name": p.name,
                 "in": "query",
-                "required": False,
+                "required": p.required,
                 "description": p.description,
                 "schema": p.schema,
             }

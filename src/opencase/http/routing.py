@@ -69,6 +69,7 @@ class Param(msgspec.Struct, frozen=True):
     name: str
     schema: dict[str, Any]
     description: str
+    required: bool = False
 
 
 class Route(msgspec.Struct, frozen=True):
@@ -85,6 +86,7 @@ class Route(msgspec.Struct, frozen=True):
     resource_type: str | None = None  # expected `data.type` of the body
     query: tuple[Param, ...] = ()
     auth: bool = True
+    errors: tuple[int, ...] = ()  # error statuses beyond the usual ones, for the document
 
 
 def uuid_param(name: str, value: str) -> str:

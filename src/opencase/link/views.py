@@ -90,12 +90,14 @@ LIST_PARAMS = (
     Param(
         "entity_type",
         {"type": "string", "enum": list(ENTITY_TYPES)},
-        "Required. The type of the entity whose links to list.",
+        "The type of the entity whose links to list.",
+        required=True,
     ),
     Param(
         "entity_id",
         {"type": "string", "format": "uuid"},
-        "Required. The entity's UUID; for CASE, a case of the organisation.",
+        "The entity's UUID; for CASE, a case of the organisation.",
+        required=True,
     ),
     Param(
         "relationship",
@@ -117,6 +119,7 @@ ROUTES = [
         scope="cases_read",
         response=CaseLinksResponse,
         query=LIST_PARAMS,
+        errors=(404,),
     ),
     Route(
         "POST",
@@ -130,6 +133,7 @@ ROUTES = [
         body=CaseLinkCreateRequest,
         response=CaseLinkResponse,
         resource_type="link",
+        errors=(409,),
     ),
     Route(
         "DELETE",

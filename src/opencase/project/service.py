@@ -7,6 +7,7 @@ import uuid
 
 import msgspec
 
+from opencase.case.edits import release_project_keys
 from opencase.core.clock import now_us
 from opencase.core.db import Database, Row, is_unique_violation
 from opencase.core.errors import Conflict, InvalidInput, NotFound
@@ -144,7 +145,11 @@ async def delete_project(*, db: Database, who: Principal, project_id: str) -> No
     """Delete a project together with its cases (and their insights, records and links)."""
     async with db.transaction() as conn:
         # The project row first: holding it, no case enters the project (links: see there).
-        if await conn.fetchrow(sql.GET_FOR_UPDATE, who.org_id, project_id) is None:
+        row = await conn.fetchrow(sql.GET_FOR_UPDATE, who.org_id, project_id)
+        if row is None:
             raise NotFound("project")
         await unlink_project_cases(conn, who=who, project_id=project_id)
+        # Old keys of cases moved out of this project would block a future project that
+        # takes the same key from numbering KEY-1, KEY-2, … again.
+        await release_project_keys(conn, who.org_id, row["key"])
         await conn.execute(sql.DELETE, who.org_id, project_id)

@@ -80,6 +80,7 @@ ROUTES = [
         body=ProjectCreateRequest,
         response=ProjectResponse,
         resource_type="project",
+        errors=(409,),
     ),
     Route(
         "GET",

@@ -94,9 +94,16 @@ class TimelineResponse(msgspec.Struct, frozen=True):
 # --------------------------------------------------------------------------- event details
 
 
+Summary = Callable[[dict[str, Any], dict[str, User]], str]
+# Maps whose member names are the user's (attribute keys), not fields to interpret.
+_OPAQUE = frozenset({"attributes", "custom_attributes"})
+
+
 def _wire(key: str, value: Any) -> Any:
     """A stored detail value as clients read it: priorities and statuses by name, times in
     RFC 3339 (the record stores indexes and microseconds)."""
+    if key in _OPAQUE:
+        return value
     if isinstance(value, dict):
         if value and set(value) <= {"from", "to"}:
             return {k: _wire(key, v) for k, v in value.items()}
@@ -148,7 +155,26 @@ def _insights_added(d: dict[str, Any], users: dict[str, User]) -> str:
     return f"{_plural(added, 'insight')} added"
 
 
-def _set_or_cleared(label: str, key: str) -> Callable[[dict[str, Any], dict[str, User]], str]:
+def _custom(verb: str) -> Summary:
+    def summary(d: dict[str, Any], users: dict[str, User]) -> str:
+        before, after = _change(d, "custom_attributes")
+        before = before if isinstance(before, dict) else {}
+        after = after if isinstance(after, dict) else {}
+        keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+        return f"Custom attribute {', '.join(keys)} {verb}" if keys else f"Custom attribute {verb}"
+
+    return summary
+
+
+def _link(verb: str) -> Summary:
+    def summary(d: dict[str, Any], users: dict[str, User]) -> str:
+        relationship = d.get("relationship")
+        return f"Link {verb} ({relationship})" if relationship else f"Link {verb}"
+
+    return summary
+
+
+def _set_or_cleared(label: str, key: str) -> Summary:
     def summary(d: dict[str, Any], users: dict[str, User]) -> str:
         to = _change(d, key)[1]
         return f"{label} set to {to}" if to is not None else f"{label} cleared"
@@ -156,7 +182,7 @@ def _set_or_cleared(label: str, key: str) -> Callable[[dict[str, Any], dict[str,
     return summary
 
 
-def _from_to(label: str, key: str) -> Callable[[dict[str, Any], dict[str, User]], str]:
+def _from_to(label: str, key: str) -> Summary:
     def summary(d: dict[str, Any], users: dict[str, User]) -> str:
         before, after = _change(d, key)
         return f"{label} changed from {before} to {after}"
@@ -164,7 +190,6 @@ def _from_to(label: str, key: str) -> Callable[[dict[str, Any], dict[str, User]]
     return summary
 
 
-Summary = Callable[[dict[str, Any], dict[str, User]], str]
 SUMMARIES: dict[str, Summary] = {
     "case.created": lambda d, u: f"Case {d['key']} created" if d.get("key") else "Case created",
     "insights.added": _insights_added,
@@ -181,14 +206,14 @@ SUMMARIES: dict[str, Summary] = {
     "case.assigned": lambda d, u: f"Assigned to {_user(u, _change(d, 'assignee_id')[1])}",
     "case.unassigned": lambda d, u: "Unassigned",
     "case.moved": lambda d, u: "Moved from {} to {}".format(*_change(d, "key")),
-    "case.custom_attribute_updated": lambda d, u: "Custom attribute changed",
-    "case.custom_attribute_deleted": lambda d, u: "Custom attribute removed",
+    "case.custom_attribute_updated": _custom("changed"),
+    "case.custom_attribute_deleted": _custom("removed"),
     COMMENT_UPDATED: lambda d, u: "Comment edited",
     COMMENT_DELETED: lambda d, u: "Comment deleted",
     "case.watched": lambda d, u: f"{_user(u, d.get('user_id'))} started watching",
     "case.unwatched": lambda d, u: f"{_user(u, d.get('user_id'))} stopped watching",
-    "case.linked": lambda d, u: "Link added",
-    "case.unlinked": lambda d, u: "Link removed",
+    "case.linked": _link("added"),
+    "case.unlinked": _link("removed"),
 }
 # What the wire shows of an event's details when not all of them (the text a comment had
 # before an edit stays in the record only).

@@ -18,7 +18,7 @@ from opencase.case.models import Case
 from opencase.case.service import ensure_not_archived, find_case, user_from_row
 from opencase.core.clock import now_us
 from opencase.core.db import Connection, Database, Row
-from opencase.core.errors import DomainError, InvalidInput, NotFound
+from opencase.core.errors import Forbidden, InvalidInput, NotFound
 from opencase.event import sql as event_sql
 from opencase.event.service import record
 from opencase.identity.models import Principal, User
@@ -37,12 +37,6 @@ _encode = msgspec.json.Encoder().encode
 _POINTER = "/data/attributes/comment"
 # Keys of event details that hold user ids (as a value, or as {"from": …, "to": …}).
 USER_KEYS = ("assignee_id", "user_id")
-
-
-class Forbidden(DomainError):
-    """The caller may not do this to this object (403)."""
-
-    status = 403
 
 
 def _check_message(message: str) -> None:
