@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from opencase.case import search, service
 from opencase.case.models import PRIORITIES
 from opencase.case.schemas import (
@@ -18,6 +16,7 @@ from opencase.case.schemas import (
     included_users,
 )
 from opencase.core.errors import InvalidInput
+from opencase.http import query
 from opencase.http.routing import Ctx, Param, Reply, Route
 
 
@@ -55,38 +54,11 @@ async def unarchive_case(ctx: Ctx) -> Reply:
     return 200, case_response(view)
 
 
-def _one(query: dict[str, Any], name: str) -> str | None:
-    value = query.get(name)
-    if isinstance(value, list):
-        raise InvalidInput(f"{name} may be given once", parameter=name)
-    return value
-
-
-def _int(query: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
-    raw = _one(query, name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"{name} must be an integer", parameter=name) from None
-    if not low <= value <= high:
-        raise InvalidInput(f"{name} must be between {low} and {high}", parameter=name)
-    return value
-
-
-def _bool(query: dict[str, Any], name: str) -> bool:
-    raw = (_one(query, name) or "false").lower()
-    if raw not in {"true", "false"}:
-        raise InvalidInput(f"{name} must be true or false", parameter=name)
-    return raw == "true"
-
-
 async def search_cases(ctx: Ctx) -> Reply:
     q = ctx.query
-    size = _int(q, "page[size]", search.PAGE_SIZE_DEFAULT, 1, search.PAGE_SIZE_MAX)
-    number = _int(q, "page[number]", 1, 1, 10_000_000)
-    sort_field = _one(q, "sort[field]") or "created_at"
+    size = query.integer(q, "page[size]", search.PAGE_SIZE_DEFAULT, 1, search.PAGE_SIZE_MAX)
+    number = query.integer(q, "page[number]", 1, 1, 10_000_000)
+    sort_field = query.one(q, "sort[field]") or "created_at"
     if sort_field not in search.SORT_FIELDS:
         raise InvalidInput(
             f"sort[field] must be one of {', '.join(search.SORT_FIELDS)}", parameter="sort[field]"
@@ -94,9 +66,9 @@ async def search_cases(ctx: Ctx) -> Reply:
     page = await search.search_cases(
         db=ctx.db,
         who=ctx.principal,
-        filter=_one(q, "filter") or "",
+        filter=query.one(q, "filter") or "",
         sort_field=sort_field,
-        ascending=_bool(q, "sort[asc]"),
+        ascending=query.boolean(q, "sort[asc]"),
         page_number=number,
         page_size=size,
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from opencase.core.errors import InvalidInput
+from opencase.http import query
 from opencase.http.routing import Ctx, Param, Reply, Route, uuid_param
 from opencase.timeline import service
 from opencase.timeline.models import PAGE_NUMBER_MAX, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX
@@ -14,33 +12,6 @@ from opencase.timeline.schemas import (
     TimelineResponse,
     timeline_response,
 )
-
-
-def _one(query: dict[str, Any], name: str) -> str | None:
-    value = query.get(name)
-    if isinstance(value, list):
-        raise InvalidInput(f"{name} may be given once", parameter=name)
-    return value
-
-
-def _int(query: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
-    raw = _one(query, name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"{name} must be an integer", parameter=name) from None
-    if not low <= value <= high:
-        raise InvalidInput(f"{name} must be between {low} and {high}", parameter=name)
-    return value
-
-
-def _bool(query: dict[str, Any], name: str) -> bool:
-    raw = (_one(query, name) or "false").lower()
-    if raw not in {"true", "false"}:
-        raise InvalidInput(f"{name} must be true or false", parameter=name)
-    return raw == "true"
 
 
 async def comment_case(ctx: Ctx) -> Reply:
@@ -79,9 +50,9 @@ async def list_timeline(ctx: Ctx) -> Reply:
         db=ctx.db,
         who=ctx.principal,
         case_ref=ctx.params["case_id"],
-        page_size=_int(q, "page[size]", PAGE_SIZE_DEFAULT, 1, PAGE_SIZE_MAX),
-        page_number=_int(q, "page[number]", 0, 0, PAGE_NUMBER_MAX),
-        ascending=_bool(q, "sort[ascending]"),
+        page_size=query.integer(q, "page[size]", PAGE_SIZE_DEFAULT, 1, PAGE_SIZE_MAX),
+        page_number=query.integer(q, "page[number]", 0, 0, PAGE_NUMBER_MAX),
+        ascending=query.boolean(q, "sort[ascending]"),
     )
     return 200, timeline_response(timeline)
 
