@@ -1,8 +1,8 @@
 """The ceiling: a raw ASGI app (no framework) under uvicorn with opencase's flags.
 
-GET answers a fixed ~2 KB JSON body (GET /big: ~100 KB, the size of a case with 1,000 insights); PUT/POST read the whole request body, then answer a small
-JSON. Anything opencase does on top of this (routing, auth, validation, SQL, encoding) shows as
-the distance to these numbers.
+GET answers a fixed ~2 KB JSON body (GET /big: ~120 KB, about a case with 1,000 insights);
+PUT/POST read the whole request body, then answer a small JSON. Anything opencase does on top
+of this (routing, auth, validation, SQL, encoding) shows as the distance to these numbers.
 
     python bench/bare_app.py --port 8099
 """
@@ -47,8 +47,13 @@ _BODY = json.dumps(
 ).encode()
 # ~100 KB, the size of a case holding 1,000 insights (GET /big).
 _BIG = json.dumps(
-    {"insights": [{"type": "MONITOR", "ref": f"/monitors/{n}?from=bench", "resource_id": f"big-{n}"}
-                  for n in range(1000)], "pad": "p" * 40_000}
+    {
+        "insights": [
+            {"type": "MONITOR", "ref": f"/monitors/{n}?from=bench", "resource_id": f"big-{n}"}
+            for n in range(1000)
+        ],
+        "pad": "p" * 40_000,
+    }
 ).encode()
 _SMALL = b'{"status":"ok"}'
 _HEADERS = [(b"content-type", b"application/vnd.api+json")]

@@ -1,4 +1,4 @@
-"""Summarise a py-spy `--format raw` (collapsed stacks) file recorded with `--idle`.
+"""Summarise a py-spy `--format raw` (collapsed stacks) file, wall (`--idle`) or CPU.
 
     python bench/profile_summary.py bench/results/profile-sqlite.txt [--top 25]
 
@@ -59,7 +59,8 @@ def _package(file: str) -> str:
     return head.removesuffix(".py")
 
 
-def summarise(path: Path, top: int = 25) -> str:
+def summarise(path: Path, top: int = 25, cpu: bool = False) -> str:
+    """`cpu`: the file was recorded without --idle (samples only while the thread ran)."""
     leaf_self: Counter[tuple[str, str]] = Counter()
     leaf_line: Counter[tuple[str, str, str]] = Counter()
     package_self: Counter[str] = Counter()
@@ -93,11 +94,14 @@ def summarise(path: Path, top: int = 25) -> str:
     if total == 0:
         return f"{path}: no samples"
     busy = total  # percentages below are of all (wall-clock) samples
+    what = "CPU" if cpu else "wall"
     out = [
-        f"profile {path.name}: {total} wall-clock samples; {100 * idle / total:.1f}% in uvloop's"
-        " C code with no Python frame running (epoll wait, socket I/O)",
+        f"profile {path.name}: {total} {what} samples; {100 * idle / total:.1f}% in uvloop's"
+        " C code with no Python frame running (socket I/O, callbacks"
+        + ("" if cpu else ", epoll wait")
+        + ")",
         "",
-        "wall time by package of the leaf frame:",
+        f"{what} time by package of the leaf frame:",
     ]
     for pkg, n in package_self.most_common(12):
         out.append(f"  {100 * n / busy:5.1f}%  {pkg}")
@@ -107,7 +111,7 @@ def summarise(path: Path, top: int = 25) -> str:
         lines.sort(key=lambda x: -x[1])
         hot = ", ".join(f"L{ln} {100 * c / busy:.1f}%" for ln, c in lines[:3] if ln)
         out.append(f"  {100 * n / busy:5.1f}%  {func} ({file})  [{hot}]")
-    out += ["", "opencase functions by inclusive wall time:"]
+    out += ["", f"opencase functions by inclusive {what} time:"]
     for (func, file), n in inclusive.most_common(15):
         out.append(f"  {100 * n / busy:5.1f}%  {func} ({file})")
     return "\n".join(out)
@@ -117,8 +121,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("file", type=Path)
     p.add_argument("--top", type=int, default=25)
+    p.add_argument("--cpu", action="store_true", help="recorded without --idle")
     args = p.parse_args()
-    print(summarise(args.file, args.top))
+    print(summarise(args.file, args.top, args.cpu or "-cpu" in args.file.name))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     python bench/run.py [--engine sqlite|postgresql|both] [--duration 10] [--connections 32]
                         [--profile] [--sqlite-synchronous FULL|NORMAL|...] [--only NAME,...]
+                        [--skip-bare] [--json FILE] [--server-script PATH]
 
 For each engine: a fresh database, `opencase serve` pinned to core 1 (`taskset -c 1`), keys
 from the CLI, a project and cases through the API; then wrk, pinned to core 0
@@ -12,7 +13,11 @@ bare PUT of a 3 KB body.
 
 CPU/req is the server process's utime+stime (/proc/PID/stat) over the run divided by the
 requests wrk completed. PostgreSQL is not pinned: its backends share both cores with wrk and the
-server, and their CPU/req is shown separately (all `postgres` processes of the machine).
+server, and their CPU/req is shown separately (the backends of the benchmark's database plus
+the WAL writer, checkpointer, background writer and parallel workers). `other` is the CPU of
+both cores used by anything else (other users of the machine): above ~10% a row is disturbed.
+The server runs with opencase's defaults (auth cache 5 s, SQLite synchronous=FULL) unless
+--sqlite-synchronous is given.
 
 Any non-2xx response or socket error fails the run (exit status 1). The insight PUTs are
 checked against the database: each request must have added exactly N new insight rows.
@@ -70,21 +75,38 @@ def proc_ticks(pid: int) -> tuple[int, int]:
     return int(fields[11]), int(fields[12])
 
 
-def postgres_ticks() -> dict[int, int]:
-    """utime + stime of every `postgres` process on the machine (they share our cores)."""
+_PG_AUX = (
+    "checkpointer",
+    "background writer",
+    "walwriter",
+    "autovacuum launcher",
+    "startup",
+    # Parallel query workers name their leader's PID, not the database.
+    "parallel worker",
+)
+
+
+def postgres_ticks(dbname: str) -> dict[int, int]:
+    """utime + stime of the PostgreSQL processes that work for us: the backends (and
+    autovacuum workers) of our database, plus the shared WAL writer, checkpointer, background
+    writer and parallel query workers (shared with any other user of the server). Other
+    databases' backends are left out: other work on the machine must not count as ours."""
     out: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+            if not cmdline.startswith("postgres:"):
+                continue
+            if dbname not in cmdline and not any(a in cmdline for a in _PG_AUX):
+                continue
             with open(f"/proc/{entry}/stat") as f:
-                text = f.read()
+                fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        comm = text[text.index("(") + 1 : text.rindex(")")]
-        if comm.startswith("postgres"):
-            fields = text.rsplit(")", 1)[1].split()
-            out[int(entry)] = int(fields[11]) + int(fields[12])
+        out[int(entry)] = int(fields[11]) + int(fields[12])
     return out
 
 
@@ -123,9 +145,11 @@ class Server:
     def start(self) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the process
         self.process = subprocess.Popen(
-            ["taskset", "-c", SERVER_CORE, *self.cmd], env=self.env, stdout=log,
+            ["taskset", "-c", SERVER_CORE, *self.cmd],
+            env=self.env,
+            stdout=log,
             stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -181,8 +205,18 @@ class WrkResult:
 def run_wrk(
     url: str, duration: float, connections: int, script: Path | None, args: list[str]
 ) -> WrkResult:
-    cmd = ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s",
-           "--latency", "--timeout", "10s"]  # fmt: skip
+    cmd = [
+        "taskset",
+        "-c",
+        LOAD_CORE,
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
     if script is not None:
         cmd += ["-s", str(script)]
     cmd.append(url)
@@ -320,18 +354,26 @@ class Row:
 
 
 class Measured:
-    def __init__(self, server: Server, engine: str) -> None:
-        self.server, self.engine = server, engine
+    def __init__(self, server: Server, engine: str, pg_name: str = "") -> None:
+        self.server, self.engine, self.pg_name = server, engine, pg_name
 
     def run(
-        self, scenario: str, kind: str, url_path: str, script: Path | None, args: list[str],
-        duration: float, connections: int, warmup: bool = True, warmup_args: list[str] | None = None,
-    ) -> Row:  # fmt: skip
+        self,
+        scenario: str,
+        kind: str,
+        url_path: str,
+        script: Path | None,
+        args: list[str],
+        duration: float,
+        connections: int,
+        warmup: bool = True,
+        warmup_args: list[str] | None = None,
+    ) -> Row:
         url = self.server.base + url_path
         if warmup:
             w = run_wrk(url, WARMUP_SECONDS, connections, script, warmup_args or args)
             _check(scenario + " (warm-up)", w)
-        pg0 = postgres_ticks() if self.engine == "postgresql" else {}
+        pg0 = postgres_ticks(self.pg_name) if self.engine == "postgresql" else {}
         c0 = core_busy()
         t0 = proc_ticks(self.server.pid)
         k0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -342,7 +384,7 @@ class Measured:
         pg_ms = None
         pg_ticks = 0
         if self.engine == "postgresql":
-            pg1 = postgres_ticks()
+            pg1 = postgres_ticks(self.pg_name)
             pg_ticks = sum(v - pg0.get(pid, 0) for pid, v in pg1.items())
             pg_ms = pg_ticks * 1000 / CLK_TCK / max(res.requests, 1)
         wrk_s = (k1.ru_utime - k0.ru_utime) + (k1.ru_stime - k0.ru_stime)
@@ -380,8 +422,11 @@ class Measured:
         _check(scenario, res)
         if not self.server.alive():
             raise SystemExit(f"{self.server.name} died during {scenario}")
-        print(f"  {scenario:<34} {row.rps:>9.0f} req/s  p50 {row.p50_ms:7.2f} ms  "
-              f"p99 {row.p99_ms:7.2f} ms  cpu {row.cpu_ms_per_req:.3f} ms/req", flush=True)  # fmt: skip
+        print(
+            f"  {scenario:<34} {row.rps:>9.0f} req/s  p50 {row.p50_ms:7.2f} ms  "
+            f"p99 {row.p99_ms:7.2f} ms  cpu {row.cpu_ms_per_req:.3f} ms/req",
+            flush=True,
+        )
         return row
 
 
@@ -413,17 +458,29 @@ def bare_scenarios(duration: float, connections: int, tmp: Path) -> list[Row]:
         m = Measured(bare, "bare")
         return [
             m.run("bare ASGI GET (2 KB JSON)", "read", "/", None, [], duration, connections),
-            m.run("bare ASGI PUT (3 KB body)", "write", "/", LUA / "bare_put.lua", [],
-                  duration, connections),  # fmt: skip
+            m.run(
+                "bare ASGI PUT (3 KB body)",
+                "write",
+                "/",
+                LUA / "bare_put.lua",
+                [],
+                duration,
+                connections,
+            ),
         ]
     finally:
         bare.stop()
 
 
 def opencase_scenarios(
-    engine: str, duration: float, connections: int, tmp: Path, synchronous: str | None,
-    only: set[str] | None, profile: bool,
-) -> list[Row]:  # fmt: skip
+    engine: str,
+    duration: float,
+    connections: int,
+    tmp: Path,
+    synchronous: str | None,
+    only: set[str] | None,
+    profile: bool,
+) -> list[Row]:
     if engine == "sqlite":
         url = f"sqlite:///{tmp / 'opencase.db'}"
         pg_name = None
@@ -440,11 +497,25 @@ def opencase_scenarios(
     try:
         keys = json.loads(
             subprocess.run(
-                [sys.executable, "-m", "opencase", "keys", "create", "--org", "bench",
-                 "--user", "bench@bench.test", "--json"],
-                env=env, capture_output=True, text=True, check=True, timeout=120,
+                [
+                    sys.executable,
+                    "-m",
+                    "opencase",
+                    "keys",
+                    "create",
+                    "--org",
+                    "bench",
+                    "--user",
+                    "bench@bench.test",
+                    "--json",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=120,
             ).stdout
-        )  # fmt: skip
+        )
         port = free_port()
         server = Server(
             f"opencase ({engine})",
@@ -459,31 +530,52 @@ def opencase_scenarios(
         probe = DbProbe(engine, url)
         auth = [keys["api_key"], keys["app_key"]]
         project = api.call(
-            "POST", "/api/v2/cases/projects",
-            {"data": {"type": "project", "attributes": {"name": "Bench", "key": "BENCH"}}}, 201,
-        )["data"]  # fmt: skip
+            "POST",
+            "/api/v2/cases/projects",
+            {"data": {"type": "project", "attributes": {"name": "Bench", "key": "BENCH"}}},
+            201,
+        )["data"]
         big = api.new_case(project["id"], "Case with 1000 insights")
         for batch in range(BIG_CASE_INSIGHTS // 100):
             insights = [
-                {"type": "SECURITY_SIGNAL", "ref": f"/security/signals/{batch}-{i}",
-                 "resource_id": f"big-{batch}-{i}"}
+                {
+                    "type": "SECURITY_SIGNAL",
+                    "ref": f"/security/signals/{batch}-{i}",
+                    "resource_id": f"big-{batch}-{i}",
+                }
                 for i in range(100)
-            ]  # fmt: skip
-            api.call("PUT", f"/api/v2/cases/{big['id']}/insights",
-                     {"data": {"type": "case", "attributes": {"insights": insights}}})  # fmt: skip
-        m = Measured(server, engine)
+            ]
+            api.call(
+                "PUT",
+                f"/api/v2/cases/{big['id']}/insights",
+                {"data": {"type": "case", "attributes": {"insights": insights}}},
+            )
+        m = Measured(server, engine, pg_name or "")
 
         def want(name: str) -> bool:
             return only is None or name in only
 
         # 1. case creation (its cases are the ones the reads and insight writes use)
         if want("create"):
-            rows.append(m.run("POST /cases (create)", "write", "/api/v2/cases",
-                              LUA / "opencase.lua", ["post_case", *auth, project["id"]],
-                              duration, connections))  # fmt: skip
+            rows.append(
+                m.run(
+                    "POST /cases (create)",
+                    "write",
+                    "/api/v2/cases",
+                    LUA / "opencase.lua",
+                    ["post_case", *auth, project["id"]],
+                    duration,
+                    connections,
+                )
+            )
         while probe.scalar("SELECT count(*) FROM cases") < MIN_PUT_CASES + 1:
-            run_wrk(server.base, 2, connections, LUA / "opencase.lua",
-                    ["post_case", *auth, project["id"]])  # fmt: skip
+            run_wrk(
+                server.base,
+                2,
+                connections,
+                LUA / "opencase.lua",
+                ["post_case", *auth, project["id"]],
+            )
         ids = [
             r[0]
             for r in probe.query(
@@ -498,8 +590,17 @@ def opencase_scenarios(
 
         # 2. case read
         if want("get"):
-            rows.append(m.run("GET /cases/{id}", "read", "/", LUA / "opencase.lua",
-                              ["get_ids", *auth, str(read_ids)], duration, connections))  # fmt: skip
+            rows.append(
+                m.run(
+                    "GET /cases/{id}",
+                    "read",
+                    "/",
+                    LUA / "opencase.lua",
+                    ["get_ids", *auth, str(read_ids)],
+                    duration,
+                    connections,
+                )
+            )
 
         # 3. insight writes: every request adds N new insights
         for n in (1, 10):
@@ -508,10 +609,15 @@ def opencase_scenarios(
             tag = uuid.uuid4().hex[:6]
             before = probe.scalar("SELECT count(*) FROM case_insights")
             row = m.run(
-                f"PUT /cases/{{id}}/insights x{n}", "write", "/", LUA / "opencase.lua",
-                ["put_insights", *auth, str(put_ids), str(n), f"p{n}{tag}"], duration,
-                connections, warmup_args=["put_insights", *auth, str(put_ids), str(n), f"w{n}{tag}"],
-            )  # fmt: skip
+                f"PUT /cases/{{id}}/insights x{n}",
+                "write",
+                "/",
+                LUA / "opencase.lua",
+                ["put_insights", *auth, str(put_ids), str(n), f"p{n}{tag}"],
+                duration,
+                connections,
+                warmup_args=["put_insights", *auth, str(put_ids), str(n), f"w{n}{tag}"],
+            )
             time.sleep(0.5)  # let requests in flight when wrk stopped finish
             added = probe.scalar("SELECT count(*) FROM case_insights") - before
             prefix = f"p{n}{tag}-%"
@@ -523,12 +629,18 @@ def opencase_scenarios(
             )
             # wrk counts completed responses; up to `connections` more may have been in flight.
             ok = n * row.requests <= measured <= n * (row.requests + connections)
-            row.extra = {"rows_added_measured": measured, "rows_added_total": added,
-                         "max_insights_per_case": max_count, "cases": len(ids)}  # fmt: skip
+            row.extra = {
+                "rows_added_measured": measured,
+                "rows_added_total": added,
+                "max_insights_per_case": max_count,
+                "cases": len(ids),
+            }
             row.note = f"+{measured} insights over {len(ids)} cases, max {max_count}/case"
             if not ok:
-                msg = (f"FAIL {row.scenario}: {row.requests} requests x {n} but {measured} "
-                       "new insight rows (every request must be an effective change)")  # fmt: skip
+                msg = (
+                    f"FAIL {row.scenario}: {row.requests} requests x {n} but {measured} "
+                    "new insight rows (every request must be an effective change)"
+                )
                 print(msg, file=sys.stderr)
                 FAILURES.append(msg)
             if max_count > 10_000:
@@ -537,16 +649,30 @@ def opencase_scenarios(
 
         # 4. read of a case holding 1,000 insights
         if want("get1000"):
-            rows.append(m.run(f"GET /cases/{{id}} ({BIG_CASE_INSIGHTS} insights)", "read", "/",
-                              LUA / "opencase.lua", ["get", *auth, f"/api/v2/cases/{big['id']}"],
-                              duration, connections))  # fmt: skip
+            rows.append(
+                m.run(
+                    f"GET /cases/{{id}} ({BIG_CASE_INSIGHTS} insights)",
+                    "read",
+                    "/",
+                    LUA / "opencase.lua",
+                    ["get", *auth, f"/api/v2/cases/{big['id']}"],
+                    duration,
+                    connections,
+                )
+            )
 
         # 5. search, first page of 10 (newest first) over every case of the organisation
         if want("search"):
             total = probe.scalar("SELECT count(*) FROM cases")
-            row = m.run("GET /cases search (page of 10)", "read", "/", LUA / "opencase.lua",
-                        ["get", *auth, "/api/v2/cases?page%5Bsize%5D=10"], duration,
-                        connections)  # fmt: skip
+            row = m.run(
+                "GET /cases search (page of 10)",
+                "read",
+                "/",
+                LUA / "opencase.lua",
+                ["get", *auth, "/api/v2/cases?page%5Bsize%5D=10"],
+                duration,
+                connections,
+            )
             row.note = f"org holds {total} cases"
             rows.append(row)
 
@@ -567,42 +693,65 @@ def opencase_scenarios(
 def _profile_put(
     server: Server, engine: str, auth: list[str], put_ids: Path, duration: float, connections: int
 ) -> None:
-    """py-spy (pinned to the load core) on the server during an extra 10-insight PUT run."""
+    """py-spy (pinned to the load core) on the server during two extra 10-insight PUT runs:
+    wall clock (`--idle`: every sample, running or waiting) and CPU (only samples where the
+    server thread was running). Not in the table: the sampler slows the server down."""
     if shutil.which("py-spy") is None:
         print("  (py-spy not installed: pip install py-spy; no profile)")
         return
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"profile-{engine}.txt"
     seconds = max(int(duration), 5)
-    spy = subprocess.Popen(
-        ["taskset", "-c", LOAD_CORE, "py-spy", "record", "--idle", "--format", "raw", "-r", "200",
-         "-d", str(seconds), "-p", str(server.pid), "-o", str(out)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    time.sleep(0.5)
-    tag = uuid.uuid4().hex[:6]
-    res = run_wrk(server.base + "/", seconds - 1, connections, LUA / "opencase.lua",
-                  ["put_insights", *auth, str(put_ids), "10", f"prof{tag}"])  # fmt: skip
-    _, err = spy.communicate(timeout=seconds + 60)
-    _check("profiled PUT x10", res)
-    if spy.returncode != 0 or not out.exists():
-        print(f"  py-spy failed: {err.decode()[-500:]}")
-        return
-    sys.path.insert(0, str(HERE))
-    from profile_summary import summarise
+    for kind in ("wall", "cpu"):
+        out = RESULTS / f"profile-{engine}-{kind}.txt"
+        cmd = [
+            "taskset",
+            "-c",
+            LOAD_CORE,
+            "py-spy",
+            "record",
+            "--nonblocking",
+            "--format",
+            "raw",
+            "-r",
+            "200",
+            "-d",
+            str(seconds),
+            "-p",
+            str(server.pid),
+            "-o",
+            str(out),
+        ]
+        if kind == "wall":
+            cmd.insert(5, "--idle")
+        spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(0.5)
+        tag = uuid.uuid4().hex[:6]
+        res = run_wrk(
+            server.base + "/",
+            seconds - 1,
+            connections,
+            LUA / "opencase.lua",
+            ["put_insights", *auth, str(put_ids), "10", f"prof{kind}{tag}"],
+        )
+        _, err = spy.communicate(timeout=seconds + 60)
+        _check(f"profiled PUT x10 ({kind})", res)
+        if spy.returncode != 0 or not out.exists():
+            print(f"  py-spy failed: {err.decode()[-500:]}")
+            return
+        sys.path.insert(0, str(HERE))
+        from profile_summary import summarise
 
-    print(f"\n  profiled run (py-spy attached, not in the table): {res.rps:.0f} req/s")
-    print("  " + summarise(out, 20).replace("\n", "\n  "))
-    print()
-
-
-# --------------------------------------------------------------------------- report
+        print(f"\n  {kind} profile of PUT x10 on {engine} (py-spy attached): {res.rps:.0f} req/s")
+        print("  " + summarise(out, 20, cpu=kind == "cpu").replace("\n", "\n  "))
+        print()
 
 
 def _fmt_table(rows: list[Row]) -> str:
-    head = (f"| {'engine':<10} | {'scenario':<34} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | "
-            f"{'ratio':>6} | {'non-2xx':>7} | {'CPU ms/req':>10} | {'of it sys':>9} | {'srv CPU':>7} | "
-            f"{'PG CPU ms/req':>13} | {'wrk CPU':>7} | {'other':>5} | note")  # fmt: skip
+    head = (
+        f"| {'engine':<10} | {'scenario':<34} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | "
+        f"{'ratio':>6} | {'non-2xx':>7} | {'CPU ms/req':>10} | {'of it sys':>9} | {'srv CPU':>7} | "
+        f"{'PG CPU ms/req':>13} | {'wrk CPU':>7} | {'other':>5} | note"
+    )
     sep = re.sub(r"[^|]", "-", head)
     lines = [head, sep]
     for r in rows:
@@ -613,7 +762,8 @@ def _fmt_table(rows: list[Row]) -> str:
             f"| {r.engine:<10} | {r.scenario:<34} | {r.rps:>8.0f} | {r.p50_ms:>7.2f} | "
             f"{r.p99_ms:>7.2f} | {ratio:>6} | {bad:>7} | {r.cpu_ms_per_req:>10.3f} | "
             f"{r.sys_ms_per_req:>9.3f} | "
-            f"{r.server_cpu_pct:>6.0f}% | {pg:>13} | {r.wrk_cpu_pct:>6.0f}% | {r.other_cpu_pct:>4.0f}% | "
+            f"{r.server_cpu_pct:>6.0f}% | {pg:>13} | {r.wrk_cpu_pct:>6.0f}% | "
+            f"{r.other_cpu_pct:>4.0f}% | "
             f"{r.note}"
         )
     return "\n".join(lines)
@@ -624,14 +774,23 @@ def main() -> int:
     p.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
     p.add_argument("--duration", type=float, default=10, help="seconds per scenario (default 10)")
     p.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
-    p.add_argument("--profile", action="store_true",
-                   help="also run py-spy on the server during an extra 10-insight PUT run")  # fmt: skip
-    p.add_argument("--sqlite-synchronous", help="OPENCASE_SQLITE_SYNCHRONOUS for the server "
-                   "(default: opencase's default, FULL)")  # fmt: skip
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="also run py-spy on the server during an extra 10-insight PUT run",
+    )
+    p.add_argument(
+        "--sqlite-synchronous",
+        help="OPENCASE_SQLITE_SYNCHRONOUS for the server (default: opencase's default, FULL)",
+    )
     p.add_argument("--only", help="comma-separated subset of create,get,put1,put10,get1000,search")
     p.add_argument("--json", type=Path, help="also write the rows as JSON to this file")
-    p.add_argument("--server-script", help="for experiments: a script run instead of "
-                   "`python -m opencase` (it patches opencase, then calls opencase.cli.main)")  # fmt: skip
+    p.add_argument("--skip-bare", action="store_true", help="no bare-app ceiling (A/B runs)")
+    p.add_argument(
+        "--server-script",
+        help="for experiments: a script run instead of "
+        "`python -m opencase` (it patches opencase, then calls opencase.cli.main)",
+    )
     args = p.parse_args()
     if args.server_script:
         SERVER_SCRIPT.append(args.server_script)
@@ -644,9 +803,11 @@ def main() -> int:
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
     only = set(args.only.split(",")) if args.only else None
     started = time.time()
-    print(f"opencase HTTP benchmark, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, "
-          f"{os.cpu_count()} cores; server on core {SERVER_CORE}, wrk on core {LOAD_CORE}; "
-          f"{args.duration:g}s per scenario, {args.connections} connections")  # fmt: skip
+    print(
+        f"opencase HTTP benchmark, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, "
+        f"{os.cpu_count()} cores; server on core {SERVER_CORE}, wrk on core {LOAD_CORE}; "
+        f"{args.duration:g}s per scenario, {args.connections} connections"
+    )
     if "postgresql" in engines:
         print("note: PostgreSQL is not pinned and shares both cores with wrk and the server")
     all_rows: list[Row] = []
@@ -654,28 +815,42 @@ def main() -> int:
         tmp = Path(tmpdir)
         for engine in engines:
             print(f"\n[{engine}] load avg {os.getloadavg()[0]:.2f}", flush=True)
-            bare = bare_scenarios(args.duration, args.connections, tmp)
-            rows = opencase_scenarios(engine, args.duration, args.connections, tmp,
-                                      args.sqlite_synchronous, only, args.profile)  # fmt: skip
+            bare = [] if args.skip_bare else bare_scenarios(args.duration, args.connections, tmp)
+            rows = opencase_scenarios(
+                engine,
+                args.duration,
+                args.connections,
+                tmp,
+                args.sqlite_synchronous,
+                only,
+                args.profile,
+            )
             ceiling = {r.kind: r.rps for r in bare}
             for r in bare + rows:
-                r.ratio = r.rps / ceiling[r.kind]
+                r.ratio = r.rps / ceiling[r.kind] if r.kind in ceiling else None
             for r in bare:
                 r.engine = f"{engine}"
                 r.note = "ceiling"
             all_rows += bare + rows
-    print(f"\nResults ({time.strftime('%Y-%m-%d')}, {time.time() - started:.0f} s in all; ratio "
-          "= req/s over the bare ASGI GET for reads, over the bare PUT for writes; CPU = server "
-          "process utime+stime per request, 'of it sys' its stime part; srv CPU = server CPU time / wall time; "
-          "wrk CPU likewise; other = CPU used by anything else on the machine (other users, "
-          "kernel threads), % of one core: above ~10% the figures are disturbed)\n")  # fmt: skip
+    print(
+        f"\nResults ({time.strftime('%Y-%m-%d')}, {time.time() - started:.0f} s in all; ratio "
+        "= req/s over the bare ASGI GET for reads, over the bare PUT for writes; CPU = server "
+        "process utime+stime per request, 'of it sys' its stime part; srv CPU = server CPU "
+        "time / wall time; "
+        "wrk CPU likewise; other = CPU used by anything else on the machine (other users, "
+        "kernel threads), % of one core: above ~10% the figures are disturbed)\n"
+    )
     print(_fmt_table(all_rows))
-    put10 = {r.engine: r for r in all_rows if r.scenario.endswith("insights x10")}
+    put10 = {
+        r.engine: r for r in all_rows if r.scenario.endswith("insights x10") and r.ratio is not None
+    }
     targets = {"sqlite": 0.25, "postgresql": 0.10}
     for engine, r in put10.items():
         verdict = "meets" if (r.ratio or 0) >= targets[engine] else "MISSES"
-        print(f"target: 10-insight PUT on {engine} >= {100 * targets[engine]:.0f}% of the bare PUT:"
-              f" {100 * (r.ratio or 0):.1f}% -> {verdict}")  # fmt: skip
+        print(
+            f"target: 10-insight PUT on {engine} >= {100 * targets[engine]:.0f}% of the bare PUT:"
+            f" {100 * (r.ratio or 0):.1f}% -> {verdict}"
+        )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([asdict(r) for r in all_rows], indent=1))
