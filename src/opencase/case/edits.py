@@ -23,9 +23,9 @@ from opencase.case.service import (
     ensure_not_archived,
     find_case,
     load_view,
+    next_modified_at,
 )
 from opencase.case_type.builtin import DEFAULT_STATUSES, LEGACY_STATUS, Status, find_status
-from opencase.core.clock import now_us
 from opencase.core.db import Connection, Database
 from opencase.core.errors import InvalidInput, NotFound
 from opencase.event.service import record
@@ -273,7 +273,7 @@ async def move_case(*, db: Database, who: Principal, ref: str, project_id: str) 
             raise NotFound("project")
         number = numbered["case_seq"]
         key = f"{numbered['key']}-{number}"
-        now = max(now_us(), (case.modified_at or case.created_at) + 1)
+        now = next_modified_at(case)
         await conn.execute(
             edit_sql.MOVE, who.org_id, case.id, project_id, number, key, now, who.user_id
         )

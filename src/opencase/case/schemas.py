@@ -14,10 +14,10 @@ from opencase.http.errors import ENUM_CHOICES
 from opencase.http.jsonapi import (
     ProjectRef,
     ProjectRelationship,
-    UserAttributes,
     UserRef,
     UserRelationship,
     UserResource,
+    user_resource,
 )
 
 Priority = Literal["NOT_DEFINED", "P1", "P2", "P3", "P4", "P5"]
@@ -179,12 +179,7 @@ def included_users(views: list[CaseView]) -> list[UserResource]:
     for view in views:
         for user in view.users.values():
             if user.id not in seen:
-                seen[user.id] = UserResource(
-                    id=user.id,
-                    attributes=UserAttributes(
-                        active=user.active, email=user.email, handle=user.handle, name=user.name
-                    ),
-                )
+                seen[user.id] = user_resource(user)
     return list(seen.values())
 
 

@@ -17,7 +17,8 @@ from opencase.core.db import Connection, Database, Row
 from opencase.core.errors import InvalidInput, NotFound
 from opencase.custom_attribute.values import check_case_values
 from opencase.event.service import record
-from opencase.identity.models import Principal, User
+from opencase.identity.models import Principal
+from opencase.identity.service import user_from_row
 from opencase.identity.sql import users_by_ids
 
 _json = msgspec.json.Encoder()
@@ -60,16 +61,6 @@ def case_from_row(row: Row) -> Case:
         resolved_reason=row["resolved_reason"],
         comment_count=row["comment_count"],
         insight_count=row["insight_count"],
-    )
-
-
-def user_from_row(row: Row) -> User:
-    return User(
-        id=str(row["id"]),
-        email=row["email"],
-        name=row["name"],
-        handle=row["handle"],
-        active=bool(row["active"]),
     )
 
 
@@ -301,6 +292,12 @@ _EDITABLE: dict[str, Callable[[Any], Any]] = {
 Change = Callable[[Case, int], dict[str, Any]]
 
 
+def next_modified_at(case: Case) -> int:
+    """Now, but always after the case's last change, so `modified_at` and the record's order
+    only move forward even when clocks step back or hosts disagree."""
+    return max(now_us(), (case.modified_at or case.created_at) + 1)
+
+
 def ensure_not_archived(case: Case) -> None:
     """Archived cases are read-only until unarchived (400 otherwise)."""
     if case.archived_at is not None:
@@ -327,7 +324,7 @@ async def edit_case(
         case = await find_case(conn, who.org_id, ref, for_update=True)
         if not allow_archived:
             ensure_not_archived(case)
-        now = max(now_us(), (case.modified_at or case.created_at) + 1)
+        now = next_modified_at(case)
         diff = {k: v for k, v in change(case, now).items() if getattr(case, k) != v}
         if not diff:
             return await load_view(conn, who.org_id, case)

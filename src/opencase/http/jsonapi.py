@@ -6,6 +6,8 @@ from typing import Literal
 
 import msgspec
 
+from opencase.identity.models import User
+
 
 class UserRef(msgspec.Struct, frozen=True):
     id: str
@@ -36,3 +38,13 @@ class UserResource(msgspec.Struct, frozen=True):
     id: str
     attributes: UserAttributes
     type: Literal["user"] = "user"
+
+
+def user_resource(user: User) -> UserResource:
+    """A user as the `included` arrays show it."""
+    return UserResource(
+        id=user.id,
+        attributes=UserAttributes(
+            active=user.active, email=user.email, handle=user.handle, name=user.name
+        ),
+    )

@@ -155,7 +155,8 @@ class Authenticator:
         )
 
 
-def _user(row: Row) -> User:
+def user_from_row(row: Row) -> User:
+    """A User from a row of the users table."""
     return User(
         id=str(row["id"]),
         email=row["email"],
@@ -195,4 +196,4 @@ async def list_users(*, db: Database, org_name: str) -> list[User]:
     """The users of an organisation, by email."""
     async with db.snapshot() as conn:
         org_id = await _org_id(conn, org_name)
-        return [_user(r) for r in await conn.fetch(sql.LIST_USERS, org_id)]
+        return [user_from_row(r) for r in await conn.fetch(sql.LIST_USERS, org_id)]

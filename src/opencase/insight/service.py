@@ -10,8 +10,7 @@ from __future__ import annotations
 import msgspec
 
 from opencase.case.models import CaseView, Insight
-from opencase.case.service import ensure_not_archived, find_case, load_view
-from opencase.core.clock import now_us
+from opencase.case.service import ensure_not_archived, find_case, load_view, next_modified_at
 from opencase.core.db import Database
 from opencase.core.errors import InvalidInput
 from opencase.event.service import record
@@ -61,7 +60,7 @@ async def add_insights(
                 f"{case.insight_count} and the request adds {len(added)}",
                 pointer="/data/attributes/insights",
             )
-        now = max(now_us(), (case.modified_at or case.created_at) + 1)
+        now = next_modified_at(case)
         seq = await conn.fetchval(
             sql.TOUCH_CASE, who.org_id, case.id, len(added), len(added), now, who.user_id
         )
@@ -106,7 +105,7 @@ async def remove_insights(
         rows = await conn.fetch(sql.delete(len(keys)), who.org_id, case.id, *_flat(keys))
         if not rows:
             return await load_view(conn, who.org_id, case)
-        now = max(now_us(), (case.modified_at or case.created_at) + 1)
+        now = next_modified_at(case)
         await conn.fetchval(sql.TOUCH_CASE, who.org_id, case.id, -len(rows), 0, now, who.user_id)
         removed = sorted((r["type"], r["resource_id"], r["ref"]) for r in rows)
         await record(

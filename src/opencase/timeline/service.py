@@ -15,13 +15,13 @@ from typing import Any
 import msgspec
 
 from opencase.case.models import Case
-from opencase.case.service import ensure_not_archived, find_case, user_from_row
-from opencase.core.clock import now_us
+from opencase.case.service import ensure_not_archived, find_case, next_modified_at
 from opencase.core.db import Connection, Database, Row
 from opencase.core.errors import Forbidden, InvalidInput, NotFound
 from opencase.event import sql as event_sql
 from opencase.event.service import record
 from opencase.identity.models import Principal, User
+from opencase.identity.service import user_from_row
 from opencase.identity.sql import users_by_ids
 from opencase.timeline import sql
 from opencase.timeline.models import (
@@ -44,11 +44,6 @@ def _check_message(message: str) -> None:
         raise InvalidInput(
             f"comment must be 1 to {COMMENT_MAX} characters and not blank", pointer=_POINTER
         )
-
-
-def _next_time(case: Case) -> int:
-    """Now, but always after the case's last change: the record's order is the real order."""
-    return max(now_us(), (case.modified_at or case.created_at) + 1)
 
 
 def cell_from_row(row: Row) -> Cell:
@@ -99,7 +94,7 @@ async def comment_case(*, db: Database, who: Principal, case_ref: str, message: 
     async with db.transaction() as conn:
         case = await find_case(conn, who.org_id, case_ref, for_update=True)
         ensure_not_archived(case)
-        now = _next_time(case)
+        now = next_modified_at(case)
         details: dict[str, Any] = {"message": message}
         cell = Cell(str(uuid.uuid4()), now, who.user_id, COMMENT, details)
         await conn.execute(
@@ -127,7 +122,7 @@ async def update_comment(
         cell = await _own_comment(conn, who, case, cell_id)
         previous = cell.details.get("message")
         if previous != message:
-            now = _next_time(case)
+            now = next_modified_at(case)
             details = {**cell.details, "message": message}
             await conn.execute(
                 sql.UPDATE_COMMENT, who.org_id, case.id, cell.id, _encode(details).decode(), now
@@ -153,7 +148,7 @@ async def delete_comment(*, db: Database, who: Principal, case_ref: str, cell_id
         case = await find_case(conn, who.org_id, case_ref, for_update=True)
         ensure_not_archived(case)
         cell = await _own_comment(conn, who, case, cell_id)
-        now = _next_time(case)
+        now = next_modified_at(case)
         await conn.execute(sql.DELETE_COMMENT, who.org_id, case.id, cell.id, now)
         await _touch(conn, who, case, -1, now)
         await record(

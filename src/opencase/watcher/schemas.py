@@ -6,7 +6,7 @@ from typing import Literal
 
 import msgspec
 
-from opencase.http.jsonapi import UserAttributes, UserRef, UserRelationship, UserResource
+from opencase.http.jsonapi import UserRef, UserRelationship, UserResource, user_resource
 from opencase.watcher.models import Watcher
 
 
@@ -34,13 +34,5 @@ def watchers_response(watchers: list[Watcher]) -> CaseWatchersResponse:
             )
             for w in watchers
         ],
-        included=[
-            UserResource(
-                id=w.user.id,
-                attributes=UserAttributes(
-                    active=w.user.active, email=w.user.email, handle=w.user.handle, name=w.user.name
-                ),
-            )
-            for w in watchers
-        ],
+        included=[user_resource(w.user) for w in watchers],
     )

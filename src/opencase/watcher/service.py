@@ -8,11 +8,12 @@ nothing. Archived cases can be watched and unwatched.
 
 from __future__ import annotations
 
-from opencase.case.service import check_user, find_case, user_from_row
+from opencase.case.service import check_user, find_case
 from opencase.core.clock import now_us
 from opencase.core.db import Database
 from opencase.event.service import record
 from opencase.identity.models import Principal
+from opencase.identity.service import user_from_row
 from opencase.watcher import sql
 from opencase.watcher.models import Watcher
 
