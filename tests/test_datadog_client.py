@@ -12,6 +12,15 @@ from conftest import STANDARD_TYPE, Keys, Server, random_key
 from datadog_api_client import ApiClient, Configuration
 from datadog_api_client.exceptions import ApiException, NotFoundException
 from datadog_api_client.v2.api.case_management_api import CaseManagementApi
+from datadog_api_client.v2.model.case_bulk_action_type import CaseBulkActionType
+from datadog_api_client.v2.model.case_bulk_resource_type import CaseBulkResourceType
+from datadog_api_client.v2.model.case_bulk_update_request import CaseBulkUpdateRequest
+from datadog_api_client.v2.model.case_bulk_update_request_attributes import (
+    CaseBulkUpdateRequestAttributes,
+)
+from datadog_api_client.v2.model.case_bulk_update_request_data import (
+    CaseBulkUpdateRequestData,
+)
 from datadog_api_client.v2.model.case_create import CaseCreate
 from datadog_api_client.v2.model.case_create_attributes import CaseCreateAttributes
 from datadog_api_client.v2.model.case_create_relationships import (
@@ -22,6 +31,17 @@ from datadog_api_client.v2.model.case_priority import CasePriority
 from datadog_api_client.v2.model.case_resource_type import CaseResourceType
 from datadog_api_client.v2.model.case_status import CaseStatus
 from datadog_api_client.v2.model.case_status_group import CaseStatusGroup
+from datadog_api_client.v2.model.case_view_create import CaseViewCreate
+from datadog_api_client.v2.model.case_view_create_attributes import (
+    CaseViewCreateAttributes,
+)
+from datadog_api_client.v2.model.case_view_create_request import CaseViewCreateRequest
+from datadog_api_client.v2.model.case_view_resource_type import CaseViewResourceType
+from datadog_api_client.v2.model.case_view_update import CaseViewUpdate
+from datadog_api_client.v2.model.case_view_update_attributes import (
+    CaseViewUpdateAttributes,
+)
+from datadog_api_client.v2.model.case_view_update_request import CaseViewUpdateRequest
 from datadog_api_client.v2.model.nullable_user_relationship import (
     NullableUserRelationship,
 )
@@ -216,3 +236,97 @@ def test_every_builtin_type_reads(cm: CaseManagementApi, n: int) -> None:
         assert a.to_dict()["type"] == LEGACY_TYPES[n]
         # Only `type` is unknown to the client; everything else parsed into its models.
         assert [k for k, v in a._data_store.items() if unparsed(v)] == ["type"]
+
+
+def test_case_views_through_client(cm: CaseManagementApi, keys: Keys) -> None:
+    project = new_project(cm)
+    created = cm.create_case_view(
+        body=CaseViewCreateRequest(
+            data=CaseViewCreate(
+                type=CaseViewResourceType.VIEW,
+                attributes=CaseViewCreateAttributes(
+                    name="Open P1s", query="status:open priority:P1", project_id=project.id
+                ),
+            )
+        )
+    ).data
+    assert not unparsed(created)
+    assert not unparsed(created.attributes)
+    assert str(created.type) == "view"
+    assert created.attributes.name == "Open P1s"
+    assert created.attributes.query == "status:open priority:P1"
+    assert isinstance(created.attributes.created_at, datetime)
+    assert created.relationships.project.data.id == project.id
+    assert created.relationships.created_by.data.id == keys.user_id
+
+    listed = cm.list_case_views(project_id=project.id).data
+    assert [v.id for v in listed] == [created.id]
+    got = cm.get_case_view(view_id=created.id).data
+    assert got.attributes.created_at == created.attributes.created_at
+
+    updated = cm.update_case_view(
+        view_id=created.id,
+        body=CaseViewUpdateRequest(
+            data=CaseViewUpdate(
+                type=CaseViewResourceType.VIEW,
+                attributes=CaseViewUpdateAttributes(name="Urgent", np_rule_id="rule-7"),
+            )
+        ),
+    ).data
+    assert not unparsed(updated.attributes)
+    assert (updated.attributes.name, updated.attributes.query) == (
+        "Urgent", "status:open priority:P1",
+    )  # fmt: skip
+    assert updated.attributes.np_rule_id == "rule-7"
+    assert isinstance(updated.attributes.modified_at, datetime)
+    assert updated.attributes.modified_at >= updated.attributes.created_at
+    assert updated.relationships.modified_by.data.id == keys.user_id
+
+    cm.delete_case_view(view_id=created.id)
+    with pytest.raises(NotFoundException):
+        cm.get_case_view(view_id=created.id)
+    assert cm.list_case_views(project_id=project.id).data == []
+
+
+def bulk_request(case_ids: list[str], action: CaseBulkActionType, **payload: str) -> Any:
+    attributes = CaseBulkUpdateRequestAttributes(case_ids=case_ids, type=action)
+    if payload:
+        attributes.payload = payload
+    return CaseBulkUpdateRequest(
+        data=CaseBulkUpdateRequestData(type=CaseBulkResourceType.BULK, attributes=attributes)
+    )
+
+
+def test_bulk_update_through_client(cm: CaseManagementApi, keys: Keys) -> None:
+    project = new_project(cm)
+    cases = [cm.create_case(body=case_request(project.id, f"bulk {i}")).data for i in range(3)]
+    refs = [cases[0].id, cases[1].attributes.key, cases[2].attributes.key.lower()]
+    # 200 with no body: the client's bulk_update_cases returns None.
+    assert (
+        cm.bulk_update_cases(body=bulk_request(refs, CaseBulkActionType.PRIORITY, priority="P1"))
+        is None
+    )
+    assert (
+        cm.bulk_update_cases(
+            body=bulk_request(refs, CaseBulkActionType.ASSIGN, assignee_id=keys.user_id)
+        )
+        is None
+    )
+    assert cm.bulk_update_cases(body=bulk_request(refs[:2], CaseBulkActionType.ARCHIVE)) is None
+    for i, case in enumerate(cases):
+        got = cm.get_case(case_id=case.id).data
+        assert got.attributes.priority == CasePriority.P1
+        assert got.relationships.assignee.data.id == keys.user_id
+        assert ("archived_at" in got.attributes.to_dict()) is (i < 2)
+    # All or nothing: one unknown case and nothing is applied.
+    with pytest.raises(NotFoundException) as missing:
+        cm.bulk_update_cases(
+            body=bulk_request(
+                [cases[2].id, str(uuid.uuid4())], CaseBulkActionType.PRIORITY, priority="P5"
+            )
+        )
+    assert missing.value.status == 404
+    with pytest.raises(ApiException) as unsupported:
+        cm.bulk_update_cases(body=bulk_request([cases[2].id], CaseBulkActionType.JIRA))
+    assert unsupported.value.status == 400
+    assert cm.get_case(case_id=cases[2].id).data.attributes.priority == CasePriority.P1

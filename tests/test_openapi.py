@@ -116,8 +116,12 @@ def test_path_parameters_match_the_path(doc: dict[str, Any]) -> None:
         assert declared == re.findall(r"\{(\w+)\}", path), (method, path)
         for p in op["parameters"]:
             assert p["in"] in {"path", "query"}
-            # Path parameters are required; of the query parameters, only ListCaseLinks' two.
-            required_query = {"entity_type", "entity_id"} if path == "/api/v2/cases/link" else set()
+            # Path parameters are required; of the query parameters, only ListCaseLinks' two
+            # and ListCaseViews' project_id.
+            required_query = {
+                "/api/v2/cases/link": {"entity_type", "entity_id"},
+                "/api/v2/cases/views": {"project_id"},
+            }.get(path, set())
             assert p["required"] is (p["in"] == "path" or p["name"] in required_query)
             assert isinstance(p["schema"], dict)
             if p["name"] == "project_id":

@@ -9,6 +9,7 @@ from typing import Any
 import falcon.asgi
 import msgspec
 
+from opencase.bulk import views as bulk_views
 from opencase.case import edit_views as case_edit_views
 from opencase.case import views as case_views
 from opencase.case_type import views as case_type_views
@@ -24,12 +25,15 @@ from opencase.identity.service import Authenticator
 from opencase.insight import views as insight_views
 from opencase.link import views as link_views
 from opencase.project import views as project_views
+from opencase.search import views as search_views
 from opencase.timeline import views as timeline_views
+from opencase.view import views as view_views
 from opencase.watcher import views as watcher_views
 
 log = logging.getLogger("opencase")
 
 API_ROUTES: list[Route] = [
+    *search_views.ROUTES,
     *case_views.ROUTES,
     *case_edit_views.ROUTES,
     *case_type_views.ROUTES,
@@ -40,6 +44,8 @@ API_ROUTES: list[Route] = [
     *timeline_views.ROUTES,
     *watcher_views.ROUTES,
     *link_views.ROUTES,
+    *bulk_views.ROUTES,
+    *view_views.ROUTES,
 ]
 
 

@@ -1,9 +1,14 @@
 """Case edits: title, description, priority, status, due date, resolved reason, attributes,
 assignee, and moving a case to another project.
 
-Every edit but the move goes through `edit_case`: one transaction under the case's row lock that
-writes only the columns that really change, plus one event; an edit that changes nothing writes
-nothing. Archived cases refuse every edit (400).
+Every edit but the move goes through `apply_edit` (via `edit_case` or `edit_locked`): one
+transaction under the case's row lock that writes only the columns that really change, plus one
+event; an edit that changes nothing writes nothing. Archived cases refuse every edit (400).
+
+The edits that bulk update also applies (priority, status, assign, unassign, move) are split in
+two: a validator of the request value (`check_priority`, `resolve_status`, …, taking the pointer
+to blame) and an `apply_*` function that edits a case already locked in the caller's
+transaction. The single-case operations below are exactly validator + `edit_locked(apply_*)`.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ import msgspec
 from opencase.case import edit_sql, sql
 from opencase.case.models import DESCRIPTION_MAX, PRIORITIES, TITLE_MAX, Case, CaseView
 from opencase.case.service import (
+    apply_edit,
     check_user,
     edit_case,
+    edit_locked,
     ensure_not_archived,
     find_case,
-    load_view,
     next_modified_at,
 )
 from opencase.case_type.builtin import DEFAULT_STATUSES, LEGACY_STATUS, Status, find_status
@@ -45,13 +51,12 @@ _DUE_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TITLE = "/data/attributes/title"
 _DESCRIPTION = "/data/attributes/description"
 _PRIORITY = "/data/attributes/priority"
-_STATUS = "/data/attributes/status"
-_STATUS_NAME = "/data/attributes/status_name"
 _DUE_DATE_PTR = "/data/attributes/due_date"
 _RESOLVED_REASON = "/data/attributes/security_resolved_reason"
 _ATTRIBUTES = "/data/attributes/attributes"
 _ASSIGNEE = "/data/attributes/assignee_id"
 _PROJECT = "/data/id"
+_ATTRS = "/data/attributes"
 
 
 def _escape(token: str) -> str:
@@ -85,33 +90,50 @@ async def update_description(
     return await _set(db, who, ref, "case.description_updated", {"description": description})
 
 
-async def update_priority(*, db: Database, who: Principal, ref: str, priority: str) -> CaseView:
-    """Set a case's priority (P1-P5 or NOT_DEFINED)."""
+def check_priority(priority: str, *, pointer: str = _PRIORITY) -> int:
+    """The stored value of a priority name (P1-P5 or NOT_DEFINED); else 400 at `pointer`."""
     if priority not in PRIORITIES:
         raise InvalidInput(
             f"invalid priority {priority}. Must be one of P1, P2, P3, P4, P5, NOT_DEFINED",
-            pointer=_PRIORITY,
+            pointer=pointer,
         )
-    return await _set(
-        db, who, ref, "case.priority_updated", {"priority": PRIORITIES.index(priority)}
-    )
+    return PRIORITIES.index(priority)
 
 
-def resolve_status(status_name: str | None, status: str | None) -> Status:
-    """The status a request names by `status_name` and/or the deprecated `status`; else 400."""
+async def apply_priority(conn: Connection, *, who: Principal, case: Case, priority: int) -> Case:
+    """Set the priority (a `check_priority` value) of a case locked in this transaction."""
+    return await apply_edit(
+        conn, who=who, case=case, action="case.priority_updated",
+        change=lambda case, now: {"priority": priority},
+    )  # fmt: skip
+
+
+async def update_priority(*, db: Database, who: Principal, ref: str, priority: str) -> CaseView:
+    """Set a case's priority (P1-P5 or NOT_DEFINED)."""
+    value = check_priority(priority)
+    return await edit_locked(
+        db=db, who=who, ref=ref,
+        apply=lambda conn, case: apply_priority(conn, who=who, case=case, priority=value),
+    )  # fmt: skip
+
+
+def resolve_status(status_name: str | None, status: str | None, *, prefix: str = _ATTRS) -> Status:
+    """The status a request names by `status_name` and/or the deprecated `status`; else 400
+    at `<prefix>/status_name` or `<prefix>/status`."""
+    pointer_name, pointer_status = f"{prefix}/status_name", f"{prefix}/status"
     by_name = by_group = None
     if status_name is not None:
         by_name = find_status(status_name)
         if by_name is None:
             names = ", ".join(s.name for s in DEFAULT_STATUSES)
             raise InvalidInput(
-                f"invalid status_name {status_name}. Must be one of {names}", pointer=_STATUS_NAME
+                f"invalid status_name {status_name}. Must be one of {names}", pointer=pointer_name
             )
     if status is not None:
         if status not in LEGACY_STATUS:
             raise InvalidInput(
                 f"invalid status {status}. Must be one of {', '.join(LEGACY_STATUS)}",
-                pointer=_STATUS,
+                pointer=pointer_status,
             )
         group = LEGACY_STATUS.index(status)
         by_group = next(s for s in DEFAULT_STATUSES if s.group == group)
@@ -119,14 +141,30 @@ def resolve_status(status_name: str | None, status: str | None) -> Status:
         raise InvalidInput(
             f"status {status} contradicts status_name {by_name.name} "
             f"(status {LEGACY_STATUS[by_name.group]})",
-            pointer=_STATUS,
+            pointer=pointer_status,
         )
     found = by_name or by_group
     if found is None:
         raise InvalidInput(
-            "status_name (or the deprecated status) is required", pointer=_STATUS_NAME
+            "status_name (or the deprecated status) is required", pointer=pointer_name
         )
     return found
+
+
+async def apply_status(conn: Connection, *, who: Principal, case: Case, status: Status) -> Case:
+    """Set the status of a case locked in this transaction; closing sets `closed_at`, reopening
+    clears it and resolved_reason."""
+
+    def change(case: Case, now: int) -> dict[str, Any]:
+        columns: dict[str, Any] = {"status": status.group, "status_name": status.name}
+        if status.group == CLOSED:
+            columns["closed_at"] = case.closed_at if case.status == CLOSED else now
+        else:
+            columns["closed_at"] = None
+            columns["resolved_reason"] = None
+        return columns
+
+    return await apply_edit(conn, who=who, case=case, action="case.status_updated", change=change)
 
 
 async def update_status(
@@ -134,17 +172,10 @@ async def update_status(
 ) -> CaseView:
     """Set a case's status; closing sets `closed_at`, reopening clears it and resolved_reason."""
     new = resolve_status(status_name, status)
-
-    def change(case: Case, now: int) -> dict[str, Any]:
-        columns: dict[str, Any] = {"status": new.group, "status_name": new.name}
-        if new.group == CLOSED:
-            columns["closed_at"] = case.closed_at if case.status == CLOSED else now
-        else:
-            columns["closed_at"] = None
-            columns["resolved_reason"] = None
-        return columns
-
-    return await edit_case(db=db, who=who, ref=ref, action="case.status_updated", change=change)
+    return await edit_locked(
+        db=db, who=who, ref=ref,
+        apply=lambda conn, case: apply_status(conn, who=who, case=case, status=new),
+    )  # fmt: skip
 
 
 def check_due_date(value: str | None) -> str | None:
@@ -235,70 +266,107 @@ async def update_attributes(
     return await _set(db, who, ref, "case.attributes_updated", {"attributes": value})
 
 
+def check_assignee_id(assignee_id: str, *, pointer: str = _ASSIGNEE) -> str:
+    """A user UUID in canonical form; else 400 at `pointer` (existence is checked later)."""
+    try:
+        return str(uuid.UUID(assignee_id))
+    except ValueError:
+        raise InvalidInput(f"{assignee_id!r} is not a user UUID", pointer=pointer) from None
+
+
+async def apply_assign(conn: Connection, *, who: Principal, case: Case, assignee_id: str) -> Case:
+    """Assign a case locked in this transaction to a user already checked by `check_user`."""
+    return await apply_edit(
+        conn, who=who, case=case, action="case.assigned",
+        change=lambda case, now: {"assignee_id": assignee_id},
+    )  # fmt: skip
+
+
+async def apply_unassign(conn: Connection, *, who: Principal, case: Case) -> Case:
+    """Remove the assignee of a case locked in this transaction (none: no change)."""
+    return await apply_edit(
+        conn, who=who, case=case, action="case.unassigned",
+        change=lambda case, now: {"assignee_id": None},
+    )  # fmt: skip
+
+
 async def assign_case(*, db: Database, who: Principal, ref: str, assignee_id: str) -> CaseView:
     """Assign a case to a user of the organisation (400 if not a UUID, 404 if unknown)."""
-    try:
-        assignee_id = str(uuid.UUID(assignee_id))
-    except ValueError:
-        raise InvalidInput(f"{assignee_id!r} is not a user UUID", pointer=_ASSIGNEE) from None
+    assignee_id = check_assignee_id(assignee_id)
     # Users are never deleted, so checking them before the edit's transaction is safe; the
     # case is looked up first so that an unknown case is "case not found" whatever the user.
     async with db.snapshot() as conn:
         ensure_not_archived(await find_case(conn, who.org_id, ref))
         assignee_id = await check_user(conn, who.org_id, assignee_id, _ASSIGNEE)
-    return await _set(db, who, ref, "case.assigned", {"assignee_id": assignee_id})
+    return await edit_locked(
+        db=db, who=who, ref=ref,
+        apply=lambda conn, case: apply_assign(conn, who=who, case=case, assignee_id=assignee_id),
+    )  # fmt: skip
 
 
 async def unassign_case(*, db: Database, who: Principal, ref: str) -> CaseView:
     """Remove a case's assignee (none: no change)."""
-    return await _set(db, who, ref, "case.unassigned", {"assignee_id": None})
+    return await edit_locked(
+        db=db, who=who, ref=ref, apply=lambda conn, case: apply_unassign(conn, who=who, case=case)
+    )
+
+
+def check_project_id(project_id: str, *, pointer: str = _PROJECT) -> str:
+    """A project UUID in canonical form; else 400 at `pointer` (existence is checked later)."""
+    try:
+        return str(uuid.UUID(project_id))
+    except ValueError:
+        raise InvalidInput(f"{project_id!r} is not a project UUID", pointer=pointer) from None
+
+
+async def apply_move(conn: Connection, *, who: Principal, case: Case, project_id: str) -> Case:
+    """Move a case locked in this transaction to a project (a `check_project_id` value); 404
+    if the organisation has no such project. Moving to its own project changes nothing."""
+    # Lock order: the case row, then the destination project's row (as create_case does
+    # for numbering). Nothing else takes a case row before a project row it then waits on.
+    ensure_not_archived(case)
+    if case.project_id == project_id:
+        return case
+    numbered = await conn.fetchrow(sql.NEXT_PROJECT_NUMBER, who.org_id, project_id)
+    if numbered is None:
+        raise NotFound("project")
+    number = numbered["case_seq"]
+    key = f"{numbered['key']}-{number}"
+    now = next_modified_at(case)
+    await conn.execute(
+        edit_sql.MOVE, who.org_id, case.id, project_id, number, key, now, who.user_id
+    )
+    await conn.execute(sql.INSERT_KEY, who.org_id, key, case.id)
+    await record(
+        conn,
+        org_id=who.org_id,
+        case_id=case.id,
+        actor_id=who.user_id,
+        at=now,
+        action="case.moved",
+        details={
+            "project_id": {"from": case.project_id, "to": project_id},
+            "key": {"from": case.key, "to": key},
+        },
+    )
+    return msgspec.structs.replace(
+        case,
+        project_id=project_id,
+        number=number,
+        key=key,
+        modified_at=now,
+        modified_by=who.user_id,
+    )
 
 
 async def move_case(*, db: Database, who: Principal, ref: str, project_id: str) -> CaseView:
     """Move a case to another project: it takes that project's next key, its old keys still
     resolve to it, and its public id stays. Moving to its own project changes nothing."""
-    try:
-        project_id = str(uuid.UUID(project_id))
-    except ValueError:
-        raise InvalidInput(f"{project_id!r} is not a project UUID", pointer=_PROJECT) from None
-    async with db.transaction() as conn:
-        # Lock order: the case row, then the destination project's row (as create_case does
-        # for numbering). Nothing else takes a case row before a project row it then waits on.
-        case = await find_case(conn, who.org_id, ref, for_update=True)
-        ensure_not_archived(case)
-        if case.project_id == project_id:
-            return await load_view(conn, who.org_id, case)
-        numbered = await conn.fetchrow(sql.NEXT_PROJECT_NUMBER, who.org_id, project_id)
-        if numbered is None:
-            raise NotFound("project")
-        number = numbered["case_seq"]
-        key = f"{numbered['key']}-{number}"
-        now = next_modified_at(case)
-        await conn.execute(
-            edit_sql.MOVE, who.org_id, case.id, project_id, number, key, now, who.user_id
-        )
-        await conn.execute(sql.INSERT_KEY, who.org_id, key, case.id)
-        await record(
-            conn,
-            org_id=who.org_id,
-            case_id=case.id,
-            actor_id=who.user_id,
-            at=now,
-            action="case.moved",
-            details={
-                "project_id": {"from": case.project_id, "to": project_id},
-                "key": {"from": case.key, "to": key},
-            },
-        )
-        case = msgspec.structs.replace(
-            case,
-            project_id=project_id,
-            number=number,
-            key=key,
-            modified_at=now,
-            modified_by=who.user_id,
-        )
-        return await load_view(conn, who.org_id, case)
+    project_id = check_project_id(project_id)
+    return await edit_locked(
+        db=db, who=who, ref=ref,
+        apply=lambda conn, case: apply_move(conn, who=who, case=case, project_id=project_id),
+    )  # fmt: skip
 
 
 async def release_project_keys(conn: Connection, org_id: str, project_key: str) -> None:

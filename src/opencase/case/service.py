@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -304,6 +304,52 @@ def ensure_not_archived(case: Case) -> None:
         raise InvalidInput(f"case {case.key} is archived; unarchive it before changing it")
 
 
+Apply = Callable[[Connection, Case], Awaitable[Case]]
+
+
+async def apply_edit(
+    conn: Connection,
+    *,
+    who: Principal,
+    case: Case,
+    action: str,
+    change: Change,
+    allow_archived: bool = False,
+) -> Case:
+    """Apply `change(case, now)` -> {column: new value} to a case locked in this transaction.
+
+    Only columns whose value really changes are written, so concurrent edits of different
+    fields never undo each other; an edit that changes nothing writes nothing (no event,
+    `modified_at` untouched) and returns the case as it is. `change` may raise a DomainError
+    to refuse the edit. Archived cases refuse edits unless `allow_archived`. Returns the case
+    as it now is.
+    """
+    if not allow_archived:
+        ensure_not_archived(case)
+    now = next_modified_at(case)
+    diff = {k: v for k, v in change(case, now).items() if getattr(case, k) != v}
+    if not diff:
+        return case
+    columns = sorted(diff)
+    values = (_EDITABLE[c](diff[c]) for c in columns)
+    await conn.execute(
+        sql.update_columns(tuple(columns)), who.org_id, case.id, now, who.user_id, *values
+    )
+    details = {c: {"from": getattr(case, c), "to": diff[c]} for c in columns}
+    await record(
+        conn, org_id=who.org_id, case_id=case.id, actor_id=who.user_id, at=now,
+        action=action, details=details,
+    )  # fmt: skip
+    return msgspec.structs.replace(case, **diff, modified_at=now, modified_by=who.user_id)
+
+
+async def edit_locked(*, db: Database, who: Principal, ref: str, apply: Apply) -> CaseView:
+    """Run `apply(conn, case)` in one transaction under the case's row lock; the case after."""
+    async with db.transaction() as conn:
+        case = await find_case(conn, who.org_id, ref, for_update=True)
+        return await load_view(conn, who.org_id, await apply(conn, case))
+
+
 async def edit_case(
     *,
     db: Database,
@@ -313,53 +359,47 @@ async def edit_case(
     change: Change,
     allow_archived: bool = False,
 ) -> CaseView:
-    """Apply `change(case, now)` -> {column: new value} under the case's row lock.
+    """`apply_edit` on one case, in its own transaction (see `apply_edit`)."""
 
-    Only columns whose value really changes are written, so concurrent edits of different
-    fields never undo each other; an edit that changes nothing writes nothing (no event,
-    `modified_at` untouched) and returns the case as it is. `change` may raise a DomainError
-    to refuse the edit. Archived cases refuse edits unless `allow_archived`.
-    """
-    async with db.transaction() as conn:
-        case = await find_case(conn, who.org_id, ref, for_update=True)
-        if not allow_archived:
-            ensure_not_archived(case)
-        now = next_modified_at(case)
-        diff = {k: v for k, v in change(case, now).items() if getattr(case, k) != v}
-        if not diff:
-            return await load_view(conn, who.org_id, case)
-        columns = sorted(diff)
-        values = (_EDITABLE[c](diff[c]) for c in columns)
-        await conn.execute(
-            sql.update_columns(tuple(columns)), who.org_id, case.id, now, who.user_id, *values
+    async def apply(conn: Connection, case: Case) -> Case:
+        return await apply_edit(
+            conn, who=who, case=case, action=action, change=change, allow_archived=allow_archived
         )
-        details = {c: {"from": getattr(case, c), "to": diff[c]} for c in columns}
-        await record(
-            conn, org_id=who.org_id, case_id=case.id, actor_id=who.user_id, at=now,
-            action=action, details=details,
-        )  # fmt: skip
-        case = msgspec.structs.replace(case, **diff, modified_at=now, modified_by=who.user_id)
-        return await load_view(conn, who.org_id, case)
+
+    return await edit_locked(db=db, who=who, ref=ref, apply=apply)
+
+
+def _archive(case: Case, now: int) -> dict[str, Any]:
+    return {"archived_at": case.archived_at or now}
+
+
+def _unarchive(case: Case, now: int) -> dict[str, Any]:
+    return {"archived_at": None}
+
+
+async def apply_archive(conn: Connection, *, who: Principal, case: Case) -> Case:
+    """Archive a case locked in this transaction (already archived: no change)."""
+    return await apply_edit(
+        conn, who=who, case=case, action="case.archived", change=_archive, allow_archived=True
+    )
+
+
+async def apply_unarchive(conn: Connection, *, who: Principal, case: Case) -> Case:
+    """Unarchive a case locked in this transaction (not archived: no change)."""
+    return await apply_edit(
+        conn, who=who, case=case, action="case.unarchived", change=_unarchive, allow_archived=True
+    )
 
 
 async def archive_case(*, db: Database, who: Principal, ref: str) -> CaseView:
     """Archive a case (already archived: no change)."""
-
-    def change(case: Case, now: int) -> dict[str, Any]:
-        return {"archived_at": case.archived_at or now}
-
-    return await edit_case(
-        db=db, who=who, ref=ref, action="case.archived", change=change, allow_archived=True
+    return await edit_locked(
+        db=db, who=who, ref=ref, apply=lambda conn, case: apply_archive(conn, who=who, case=case)
     )
 
 
 async def unarchive_case(*, db: Database, who: Principal, ref: str) -> CaseView:
     """Unarchive a case (not archived: no change)."""
-    return await edit_case(
-        db=db,
-        who=who,
-        ref=ref,
-        action="case.unarchived",
-        change=lambda case, now: {"archived_at": None},
-        allow_archived=True,
+    return await edit_locked(
+        db=db, who=who, ref=ref, apply=lambda conn, case: apply_unarchive(conn, who=who, case=case)
     )

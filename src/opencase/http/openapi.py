@@ -39,6 +39,7 @@ _PATH_PARAM_DOC = {
     "cell_id": ("The UUID of a timeline cell (a comment).", _UUID),
     "user_uuid": ("The UUID of a user of the organisation.", _UUID),
     "link_id": ("The UUID of a case link.", _UUID),
+    "view_id": ("The UUID of a case view.", _UUID),
     "case_type_id": ("The UUID of a case type.", _UUID),
     "custom_attribute_id": ("The UUID of a custom attribute config.", _UUID),
     "custom_attribute_key": (

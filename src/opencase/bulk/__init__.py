@@ -1,0 +1,1 @@
+"""Bulk update of cases (BulkUpdateCases, POST /api/v2/cases/bulk)."""

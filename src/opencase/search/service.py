@@ -1,0 +1,222 @@
+"""Case search, count and aggregate over the query language (opencase.query).
+
+Pages are 1-based (`page[number]`), as the contract records. Every order is total (the sort
+field, then created_at, then id), so pages never overlap or skip while nothing changes. While
+cases change, offsets shift; a page's `next_cursor` instead names the last row returned, and
+`page[cursor]` continues strictly after it (keyset pagination): no case is returned twice and
+none that keeps its place in the order is skipped, however many cases are added or removed.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+
+import msgspec
+
+from opencase.case.models import PRIORITIES, Case
+from opencase.case.service import case_from_row, load_views
+from opencase.case_type.builtin import BUILTIN_BY_ID, LEGACY_STATUS
+from opencase.core.db import Connection, Database, Row
+from opencase.core.errors import InvalidInput
+from opencase.identity.models import Principal
+from opencase.identity.sql import users_by_ids
+from opencase.query.compile import compile_query
+from opencase.query.errors import QueryError
+from opencase.query.resolve import Resolver
+from opencase.search import sql
+from opencase.search.models import GROUP_FIELDS, Bucket, Page
+
+
+class _Cursor(msgspec.Struct, array_like=True, frozen=True):
+    query: int  # crc32 of the query and sort it belongs to
+    page: int  # the page number it leads to
+    row: tuple[int | str, ...]  # the sort values of the last row returned
+
+
+def _fingerprint(text: str, sort: str, ascending: bool) -> int:
+    return zlib.crc32(f"{sort}:{ascending}:{text}".encode())
+
+
+def _sort_values(case: Case, sort: str) -> tuple[int | str, ...]:
+    first: dict[str, int] = {
+        "modified_at": case.modified_at or case.created_at,
+        "priority": case.priority,
+        "status": case.status,
+    }
+    head = () if sort == "created_at" else (first[sort],)
+    return (*head, case.created_at, case.id)
+
+
+def _encode_cursor(cursor: _Cursor) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode(cursor)).decode().rstrip("=")
+
+
+def _decode_cursor(text: str, fingerprint: int) -> _Cursor:
+    bad = InvalidInput(
+        "page[cursor] is not a cursor of this query and sort; use a next_cursor as returned",
+        parameter="page[cursor]",
+    )
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        cursor = msgspec.json.decode(raw, type=_Cursor)
+    except (ValueError, msgspec.ValidationError):
+        raise bad from None
+    if cursor.query != fingerprint:
+        raise bad
+    return cursor
+
+
+async def _compile(
+    conn: Connection,
+    who: Principal,
+    text: str,
+    engine: str,
+    parameter: str | None,
+    pointer: str | None,
+) -> tuple[str, list[object]]:
+    try:
+        compiled = await compile_query(conn, org_id=who.org_id, text=text, engine=engine)
+    except QueryError as err:
+        err.parameter, err.pointer = parameter, pointer
+        raise
+    return compiled.where, compiled.args
+
+
+async def search_cases(
+    *,
+    db: Database,
+    who: Principal,
+    text: str,
+    sort: str,
+    ascending: bool,
+    page_number: int,
+    page_size: int,
+    cursor: str | None,
+) -> Page:
+    """One page of the organisation's cases matching the query, and how many match."""
+    fingerprint = _fingerprint(text, sort, ascending)
+    start = _decode_cursor(cursor, fingerprint) if cursor else None
+    async with db.snapshot() as conn:
+        where, args = await _compile(conn, who, text, db.engine, "filter", None)
+        total = await conn.fetchval(sql.count(where), *args)
+        if start is not None:
+            page_number = start.page
+            where = f"{where} AND {sql.after(sort, ascending, len(args) + 1)}"
+            args = [*args, *start.row]
+            offset = 0
+        else:
+            offset = (page_number - 1) * page_size
+        statement = sql.page(where, sql.order_by(sort, ascending), len(args) + 1, len(args) + 2)
+        rows = await conn.fetch(statement, *args, page_size, offset)
+        cases = [case_from_row(r) for r in rows]
+        views = await load_views(conn, who.org_id, cases)
+    next_cursor = None
+    if cases and page_number * page_size < total:
+        last = _Cursor(fingerprint, page_number + 1, _sort_values(cases[-1], sort))
+        next_cursor = _encode_cursor(last)
+    return Page(cases=views, total=total, number=page_number, next_cursor=next_cursor)
+
+
+class _Group(msgspec.Struct, frozen=True):
+    field: str  # as the caller named it, lower-cased
+    column: str  # the select expression
+    key: str | None = None  # case_fields field joined as the column's table, if any
+
+
+async def _groups(
+    conn: Connection, who: Principal, fields: list[str], pointer: str | None, parameter: str | None
+) -> list[_Group]:
+    """What each group-by field selects: a case column or an attribute's values."""
+    out = []
+    resolver = Resolver(conn, who.org_id, 0)
+    for i, field in enumerate(fields):
+        name = field.strip().lower()
+        if name in sql.GROUP_COLUMNS:
+            out.append(_Group(name, sql.GROUP_COLUMNS[name]))
+            continue
+        try:
+            key = await resolver.attribute_field(name, 0)
+        except QueryError:
+            raise InvalidInput(
+                f"cannot group by {field!r}: expected one of {', '.join(GROUP_FIELDS)}, an"
+                " attribute key in use or a custom attribute key",
+                pointer=f"{pointer}/{i}" if pointer else None,
+                parameter=parameter,
+            ) from None
+        out.append(_Group(name, f"g{i}.value", key))
+    return out
+
+
+async def group_cases(
+    *,
+    db: Database,
+    who: Principal,
+    text: str,
+    fields: list[str],
+    limit: int,
+    each_alone: bool,
+    text_parameter: str | None = None,
+    text_pointer: str | None = None,
+    fields_parameter: str | None = None,
+    fields_pointer: str | None = None,
+) -> tuple[int, list[list[Bucket]]]:
+    """How many cases match, and the biggest groups by the fields: all fields together, or
+    each field on its own (each_alone)."""
+    async with db.snapshot() as conn:
+        where, args = await _compile(conn, who, text, db.engine, text_parameter, text_pointer)
+        groups = await _groups(conn, who, fields, fields_pointer, fields_parameter)
+        total = await conn.fetchval(sql.count(where), *args)
+        sets = [[g] for g in groups] if each_alone else [groups] if groups else []
+        out: list[list[Bucket]] = []
+        for chosen in sets:
+            joined, joins = list(args), []
+            for g in chosen:
+                if g.key is not None:
+                    joined.append(g.key)
+                    joins.append(sql.field_join(g.column.split(".")[0], len(joined)))
+            statement = sql.grouped(where, [g.column for g in chosen], joins, len(joined) + 1)
+            rows = await conn.fetch(statement, *joined, limit)
+            labels = await _labels(conn, who.org_id, chosen, rows)
+            out.append([Bucket(v, r[-1]) for v, r in zip(labels, rows, strict=True)])
+    return total, out
+
+
+async def _labels(
+    conn: Connection, org_id: str, groups: list[_Group], rows: list[Row]
+) -> list[tuple[str, ...]]:
+    """Group values as a reader sees them: OPEN, P1, a project key, a type name, an email."""
+    names: dict[str, str] = {t.id: t.name for t in BUILTIN_BY_ID.values()}
+    kinds = [g.field for g in groups]
+    if "project" in kinds:
+        for r in await conn.fetch(sql.PROJECT_KEYS, org_id):
+            names[str(r["id"])] = r["key"]
+    if "type" in kinds:
+        for r in await conn.fetch(sql.TYPE_NAMES, org_id):
+            names[str(r["id"])] = r["name"]
+    user_ids = [
+        str(r[i])
+        for i, k in enumerate(kinds)
+        if k in {"assignee", "creator"}
+        for r in rows
+        if r[i] is not None
+    ]
+    for user in await users_by_ids(conn, org_id, list(dict.fromkeys(user_ids))):
+        names[str(user["id"])] = user["email"]
+    out = []
+    for row in rows:
+        values = []
+        for i, kind in enumerate(kinds):
+            v = row[i]
+            if kind == "status":
+                values.append(LEGACY_STATUS[v])
+            elif kind == "priority":
+                values.append(PRIORITIES[v])
+            elif kind == "archived":
+                values.append("true" if v else "false")
+            elif v is None:
+                values.append("none")
+            else:
+                values.append(names.get(str(v), str(v)))
+        out.append(tuple(values))
+    return out

@@ -1,0 +1,70 @@
+"""SQL of case search, count and aggregate, around a condition compiled by opencase.query."""
+
+from __future__ import annotations
+
+from opencase.case.sql import C_COLUMNS
+
+SORT_EXPRESSIONS = {
+    "created_at": "c.created_at",
+    "modified_at": "coalesce(c.modified_at, c.created_at)",
+    "priority": "c.priority",
+    "status": "c.status",
+}
+# A case column each simple group-by field groups on.
+GROUP_COLUMNS = {
+    "status": "c.status",
+    "priority": "c.priority",
+    "project": "c.project_id",
+    "type": "c.type_id",
+    "assignee": "c.assignee_id",
+    "creator": "c.created_by",
+    "archived": "CASE WHEN c.archived_at IS NULL THEN 0 ELSE 1 END",
+}
+
+
+def order_by(sort: str, ascending: bool) -> str:
+    """A total order: the sort field, then creation, then id (ties never reorder pages)."""
+    d = "ASC" if ascending else "DESC"
+    keys = [SORT_EXPRESSIONS[sort]] + ([] if sort == "created_at" else ["c.created_at"])
+    return ", ".join(f"{k} {d}" for k in [*keys, "c.id"])
+
+
+def after(sort: str, ascending: bool, first_arg: int) -> str:
+    """Rows strictly after a cursor's row in that order (row-value comparison)."""
+    keys = [SORT_EXPRESSIONS[sort]] + ([] if sort == "created_at" else ["c.created_at"])
+    keys.append("c.id")
+    args = ", ".join(f"${first_arg + i}" for i in range(len(keys)))
+    return f"({', '.join(keys)}) {'>' if ascending else '<'} ({args})"
+
+
+def page(where: str, order: str, limit_arg: int, offset_arg: int) -> str:
+    return (
+        f"SELECT {C_COLUMNS} FROM cases c WHERE c.org_id = $1 AND {where}"
+        f" ORDER BY {order} LIMIT ${limit_arg} OFFSET ${offset_arg}"
+    )
+
+
+def count(where: str) -> str:
+    return f"SELECT count(*) FROM cases c WHERE c.org_id = $1 AND {where}"
+
+
+def grouped(where: str, columns: list[str], joins: list[str], limit_arg: int) -> str:
+    """Cases per combination of group values, biggest first."""
+    cols = ", ".join(columns)
+    counted = "count(DISTINCT c.id)" if joins else "count(*)"
+    return (
+        f"SELECT {cols}, {counted} AS n FROM cases c {' '.join(joins)}"
+        f" WHERE c.org_id = $1 AND {where}"
+        f" GROUP BY {cols} ORDER BY n DESC, {cols} LIMIT ${limit_arg}"
+    )
+
+
+def field_join(alias: str, field_arg: int) -> str:
+    return (
+        f"JOIN case_fields {alias} ON {alias}.org_id = c.org_id AND {alias}.case_id = c.id"
+        f" AND {alias}.field = ${field_arg}"
+    )
+
+
+PROJECT_KEYS = "SELECT id, key FROM projects WHERE org_id = $1"
+TYPE_NAMES = "SELECT id, name FROM case_types WHERE org_id = $1"
