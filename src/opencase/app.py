@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from typing import Any
@@ -31,6 +32,7 @@ from opencase.view import views as view_views
 from opencase.watcher import views as watcher_views
 
 log = logging.getLogger("opencase")
+OPTIMIZE_SECONDS = 600  # how often the planner's statistics are refreshed (SQLite)
 
 API_ROUTES: list[Route] = [
     *search_views.ROUTES,
@@ -54,18 +56,31 @@ class Lifespan:
 
     def __init__(self, state: State) -> None:
         self.state = state
+        self._optimizer: asyncio.Task[None] | None = None
 
     async def process_startup(self, scope: Any, event: Any) -> None:
         settings = self.state.settings
         await migrate.upgrade(settings)
         self.state.db = await database.connect(settings)
         self.state.auth = Authenticator(self.state.db, settings.auth_cache_seconds)
+        self._optimizer = asyncio.create_task(self._optimize_every(OPTIMIZE_SECONDS))
         # Objects made at start-up live forever: keep the collector from rescanning them.
         gc.collect()
         gc.freeze()
 
+    async def _optimize_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await self.state.db.optimize()
+            except Exception:
+                log.exception("refreshing the planner's statistics failed")
+
     async def process_shutdown(self, scope: Any, event: Any) -> None:
+        if self._optimizer is not None:
+            self._optimizer.cancel()
         if self.state.db is not None:
+            await self.state.db.optimize()
             await self.state.db.close()
 
 

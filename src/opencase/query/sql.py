@@ -150,8 +150,9 @@ class SqlBuilder:
         if self.engine == "sqlite":
             query = '"' + " ".join(node.words) + '"' + ("*" if node.prefix else "")
             return (
+                # CROSS JOIN keeps this order: the full-text index drives, the org filters.
                 "c.id IN (SELECT r.case_id FROM case_search"
-                " JOIN case_search_rows r ON r.rowid = case_search.rowid"
+                " CROSS JOIN case_search_rows r ON r.rowid = case_search.rowid"
                 f" WHERE case_search MATCH {self.arg(query)} AND r.org_id = $1)"
             )
         query = " <-> ".join(node.words) + (":*" if node.prefix else "")

@@ -38,9 +38,13 @@ def after(sort: str, ascending: bool, first_arg: int) -> str:
 
 
 def page(where: str, order: str, limit_arg: int, offset_arg: int) -> str:
+    """One page: the ids are chosen first and only they are read whole (a deferred join), so
+    sorting many matches never carries their titles and descriptions."""
     return (
-        f"SELECT {C_COLUMNS} FROM cases c WHERE c.org_id = $1 AND {where}"
-        f" ORDER BY {order} LIMIT ${limit_arg} OFFSET ${offset_arg}"
+        f"WITH hits AS (SELECT c.id AS id FROM cases c WHERE c.org_id = $1 AND {where}"
+        f" ORDER BY {order} LIMIT ${limit_arg} OFFSET ${offset_arg})"
+        f" SELECT {C_COLUMNS} FROM hits JOIN cases c ON c.org_id = $1 AND c.id = hits.id"
+        f" ORDER BY {order}"
     )
 
 
