@@ -36,6 +36,7 @@ from opencase.query.syntax import (
 
 QUERY_MAX = 4096
 DEPTH_MAX = 32
+TERMS_MAX = 200  # values and words in one query (each becomes a condition in the SQL)
 _STOP = set('()[]{}":')
 _FIELD_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.@")
 _KEYWORDS = {"AND", "OR", "NOT", "TO"}
@@ -128,6 +129,7 @@ class Parser:
         self.tokens = tokenize(text)
         self.i = 0
         self.depth = 0
+        self.terms = 0
 
     @property
     def tok(self) -> Token:
@@ -214,6 +216,7 @@ class Parser:
             return Match(tok.text.lower(), self.operands(), tok.position)
         if not tok.quoted and tok.text == "*":
             return All()
+        self.count(tok.position)
         return Text(Value(tok.text, tok.quoted, tok.position))
 
     def operands(self) -> tuple[Operand, ...]:
@@ -247,11 +250,17 @@ class Parser:
             return Range(low, high, tok.text == "[", end.text == "]")
         return self.value()
 
+    def count(self, position: int) -> None:
+        self.terms += 1
+        if self.terms > TERMS_MAX:
+            raise QueryError(f"more than {TERMS_MAX} terms and values", position=position)
+
     def value(self) -> Value:
         tok = self.tok
         if tok.kind != "word" or (not tok.quoted and tok.text in _KEYWORDS):
             raise self.fail("a value")
         self.take()
+        self.count(tok.position)
         text, end = tok.text, tok.end
         # A bare value may hold colons, as times do: `created_at:>2026-01-02T10:00:00Z`.
         while not tok.quoted and self.at("op", ":") and self.tok.position == end:

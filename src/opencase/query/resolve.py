@@ -46,11 +46,16 @@ CASE_FIELDS = (
     "insight.resource_id",
     "insight.ref",
 )
+WORD_MAX = 200  # longer words are never indexed whole (PostgreSQL refuses them in a query)
 TEXT_MAX = 200  # attribute values are indexed by their first 200 characters, lower-cased
 _WORD = re.compile(r"[^\W_]+")
 _RELATIVE = re.compile(r"now(?:([+-])(\d{1,9})([smhdw]))?$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SECOND = 1_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Times are clamped to years 1..9999, which both engines store.
+TIME_MIN = -62_135_596_800 * _SECOND
+TIME_MAX = 253_402_300_800 * _SECOND
 
 
 def words(text: str) -> list[str]:
@@ -189,6 +194,10 @@ class Resolver:
 
     def instant(self, v: s.Value) -> tuple[int, int]:
         """The span [low, high) in microseconds that a written time stands for."""
+        low, high = self._span(v)
+        return _clamp(low), _clamp(high)
+
+    def _span(self, v: s.Value) -> tuple[int, int]:
         text = v.literal.strip()
         rel = _RELATIVE.match(text.lower())
         if rel and not v.has_wildcard:
@@ -197,16 +206,17 @@ class Resolver:
                 delta = int(rel[2]) * _UNITS[rel[3]] * _SECOND
                 at += delta if rel[1] == "+" else -delta
             return at, at + 1
+        moment = None
         try:
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
                 day = datetime.fromisoformat(text).replace(tzinfo=UTC)
-                return _us(day), _us(day + timedelta(days=1))
-            if re.fullmatch(r"\d{1,16}", text):  # milliseconds since the epoch, as Datadog's
+                return _us(day), _us(day) + 86_400 * _SECOND
+            if re.fullmatch(r"\d{1,15}", text):  # milliseconds since the epoch, as Datadog's
                 ms = int(text)
                 return ms * 1000, ms * 1000 + 1000
             moment = datetime.fromisoformat(text.replace("z", "Z"))
         except ValueError:
-            moment = None
+            pass
         if moment is None or v.has_wildcard:
             raise QueryError(
                 f"invalid time {v.literal!r}, expected a date (2026-01-31), a time"
@@ -315,6 +325,8 @@ class Resolver:
                 f"{v.literal!r} holds no word to search for; free text matches letters and digits",
                 position=v.position,
             )
+        if max(len(w) for w in found) > WORD_MAX:
+            raise QueryError(f"a word longer than {WORD_MAX} characters", position=v.position)
         # `disk* full` is not a prefix phrase: a star only counts at the very end.
         return p.TextMatch(tuple(found), prefix and pieces[0][-1:].isalnum())
 
@@ -418,4 +430,8 @@ def _is_uuid(text: str) -> bool:
 
 
 def _us(moment: datetime) -> int:
-    return int(moment.timestamp()) * _SECOND + moment.microsecond
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _clamp(us: int) -> int:
+    return min(max(us, TIME_MIN), TIME_MAX)
