@@ -23,6 +23,7 @@ from opencase.core.db import Database, connect
 from opencase.query.compile import compile_query
 from opencase.query.errors import QueryError
 from opencase.query.evaluate import CaseRecord, FieldValue, InsightRecord, matches
+from opencase.query.sql import text_only_count, to_sql
 
 DAY = 86_400_000_000
 BASE = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
@@ -341,7 +342,18 @@ async def _select(db: Database, org: str, text: str, engine: str) -> tuple[set[s
             f"SELECT count(*) FROM cases c WHERE c.org_id = $1 AND {compiled.where}",
             *compiled.args,
         )
+        # The same plan, every full-text term written for walking cases in order (SQLite
+        # chooses that form for words matching many cases): the same cases.
+        _, _, queries = to_sql(compiled.plan, engine=engine, org_id=org)
+        where, args, _ = to_sql(compiled.plan, engine=engine, org_id=org, common=frozenset(queries))
+        walked = await conn.fetch(
+            f"SELECT c.id FROM cases c WHERE c.org_id = $1 AND {where}", *args
+        )
+        shortcut = text_only_count(compiled.plan, engine=engine, org_id=org)
+        if shortcut is not None:  # a query of free text only, counted on the index alone
+            assert await conn.fetchval(*[shortcut[0], *shortcut[1]]) == len(rows)
     assert count == len(rows)
+    assert {str(r["id"]) for r in walked} == {str(r["id"]) for r in rows}
     return {str(r["id"]) for r in rows}, compiled.plan
 
 

@@ -33,9 +33,11 @@ def next_prefix(prefix: str) -> str | None:
 
 
 class SqlBuilder:
-    def __init__(self, engine: str, org_id: str) -> None:
+    def __init__(self, engine: str, org_id: str, common: frozenset[str] = frozenset()) -> None:
         self.engine = engine
         self.args: list[object] = [org_id]
+        self.common = common  # SQLite full-text queries that match many cases
+        self.fts_queries: list[str] = []  # the SQLite full-text queries built
 
     def arg(self, value: object) -> str:
         self.args.append(value)
@@ -47,7 +49,15 @@ class SqlBuilder:
         if isinstance(node, p.Nothing):
             return "1 = 0"
         if isinstance(node, p.AllOf):
-            return "(" + " AND ".join(self.build(i) for i in node.items) + ")"
+            items = list(node.items)
+            conds = []
+            texts = [i for i in items if isinstance(i, p.TextMatch)]
+            if self.engine == "sqlite" and len(texts) > 1:
+                # One FTS5 query for all the words: FTS intersects them itself.
+                conds.append(self.fts(" ".join(_fts_phrase(t) for t in texts)))
+                items = [i for i in items if not isinstance(i, p.TextMatch)]
+            conds += [self.build(i) for i in items]
+            return "(" + " AND ".join(conds) + ")"
         if isinstance(node, p.AnyOf):
             return "(" + " OR ".join(self.build(i) for i in node.items) + ")"
         if isinstance(node, p.Negate):
@@ -148,19 +158,36 @@ class SqlBuilder:
 
     def text(self, node: p.TextMatch) -> str:
         if self.engine == "sqlite":
-            query = '"' + " ".join(node.words) + '"' + ("*" if node.prefix else "")
-            return (
-                # CROSS JOIN keeps this order: the full-text index drives, the org filters.
-                "c.id IN (SELECT r.case_id FROM case_search"
-                " CROSS JOIN case_search_rows r ON r.rowid = case_search.rowid"
-                f" WHERE case_search MATCH {self.arg(query)} AND r.org_id = $1)"
-            )
+            return self.fts(_fts_phrase(node))
         query = " <-> ".join(node.words) + (":*" if node.prefix else "")
         q = self.arg(query)
         return (
             f"({PG_TITLE_TSV} @@ to_tsquery('simple', {q})"
             f" OR {PG_DESCRIPTION_TSV} @@ to_tsquery('simple', {q}))"
         )
+
+    def fts(self, query: str) -> str:
+        """SQLite: cases whose title or description match an FTS5 query."""
+        self.fts_queries.append(query)
+        q = self.arg(query)
+        if query in self.common:
+            # Many cases match: let the page walk cases in order and test each against the
+            # set of matching rows (a page then reads a few dozen cases, not every match).
+            return (
+                "EXISTS (SELECT 1 FROM case_search_rows r WHERE r.org_id = c.org_id"
+                " AND r.case_id = c.id AND r.rowid IN"
+                f" (SELECT rowid FROM case_search WHERE case_search MATCH {q}))"
+            )
+        # CROSS JOIN keeps this order: the full-text index drives, the org filters.
+        return (
+            "c.id IN (SELECT r.case_id FROM case_search"
+            " CROSS JOIN case_search_rows r ON r.rowid = case_search.rowid"
+            f" WHERE case_search MATCH {q} AND r.org_id = $1)"
+        )
+
+
+def _fts_phrase(node: p.TextMatch) -> str:
+    return '"' + " ".join(node.words) + '"' + ("*" if node.prefix else "")
 
 
 _MODIFIED = "coalesce(c.modified_at, c.created_at)"
@@ -174,7 +201,25 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def to_sql(node: p.Plan, *, engine: str, org_id: str) -> tuple[str, list[object]]:
-    """The condition over `cases c` and its arguments ($1 is org_id)."""
-    builder = SqlBuilder(engine, org_id)
-    return builder.build(node), builder.args
+def to_sql(
+    node: p.Plan, *, engine: str, org_id: str, common: frozenset[str] = frozenset()
+) -> tuple[str, list[object], list[str]]:
+    """The condition over `cases c`, its arguments ($1 is org_id) and the SQLite full-text
+    queries in it (those in `common` are written for walking cases in order)."""
+    builder = SqlBuilder(engine, org_id, common)
+    return builder.build(node), builder.args, builder.fts_queries
+
+
+def text_only_count(node: p.Plan, *, engine: str, org_id: str) -> tuple[str, list[object]] | None:
+    """SQLite: when the query is only free text, its count read from the full-text index and
+    the row map alone, without visiting the cases (None otherwise)."""
+    texts = node.items if isinstance(node, p.AllOf) else (node,)
+    if engine != "sqlite" or not all(isinstance(t, p.TextMatch) for t in texts):
+        return None
+    query = " ".join(_fts_phrase(t) for t in texts if isinstance(t, p.TextMatch))
+    return (
+        "SELECT count(*) FROM case_search"
+        " CROSS JOIN case_search_rows r ON r.rowid = case_search.rowid"
+        " WHERE case_search MATCH $2 AND r.org_id = $1",
+        [org_id, query],
+    )

@@ -10,6 +10,7 @@ none that keeps its place in the order is skipped, however many cases are added 
 from __future__ import annotations
 
 import base64
+import uuid
 import zlib
 
 import msgspec
@@ -21,9 +22,10 @@ from opencase.core.db import Connection, Database, Row
 from opencase.core.errors import InvalidInput
 from opencase.identity.models import Principal
 from opencase.identity.sql import users_by_ids
-from opencase.query.compile import compile_query
+from opencase.query.compile import Compiled, compile_for_page, compile_query
 from opencase.query.errors import QueryError
 from opencase.query.resolve import Resolver
+from opencase.query.sql import text_only_count
 from opencase.search import sql
 from opencase.search.models import GROUP_FIELDS, Bucket, Page
 
@@ -52,7 +54,7 @@ def _encode_cursor(cursor: _Cursor) -> str:
     return base64.urlsafe_b64encode(msgspec.json.encode(cursor)).decode().rstrip("=")
 
 
-def _decode_cursor(text: str, fingerprint: int) -> _Cursor:
+def _decode_cursor(text: str, fingerprint: int, sort: str) -> _Cursor:
     bad = InvalidInput(
         "page[cursor] is not a cursor of this query and sort; use a next_cursor as returned",
         parameter="page[cursor]",
@@ -62,9 +64,24 @@ def _decode_cursor(text: str, fingerprint: int) -> _Cursor:
         cursor = msgspec.json.decode(raw, type=_Cursor)
     except (ValueError, msgspec.ValidationError):
         raise bad from None
-    if cursor.query != fingerprint:
+    if cursor.query != fingerprint or not _well_formed(cursor, sort):
         raise bad
     return cursor
+
+
+def _well_formed(cursor: _Cursor, sort: str) -> bool:
+    """Shaped as _sort_values makes rows (integers the database can compare, then a case id)
+    and leading past page 1: an altered cursor is a 400, never a database error."""
+    row = cursor.row
+    if len(row) != (2 if sort == "created_at" else 3) or not 2 <= cursor.page < 2**62:
+        return False
+    if not all(type(x) is int and -(2**63) <= x < 2**63 for x in row[:-1]):
+        return False
+    try:
+        uuid.UUID(str(row[-1]) if isinstance(row[-1], str) else "")
+    except ValueError:
+        return False
+    return True
 
 
 async def _compile(
@@ -74,13 +91,21 @@ async def _compile(
     engine: str,
     parameter: str | None,
     pointer: str | None,
-) -> tuple[str, list[object]]:
+) -> Compiled:
     try:
         compiled = await compile_query(conn, org_id=who.org_id, text=text, engine=engine)
     except QueryError as err:
         err.parameter, err.pointer = parameter, pointer
         raise
-    return compiled.where, compiled.args
+    return compiled
+
+
+async def _count(conn: Connection, who: Principal, compiled: Compiled, engine: str) -> int:
+    """How many cases match (from the full-text index alone when the query is only text)."""
+    shortcut = text_only_count(compiled.plan, engine=engine, org_id=who.org_id)
+    statement, args = shortcut or (sql.count(compiled.where), compiled.args)
+    total: int = await conn.fetchval(statement, *args)
+    return total
 
 
 async def search_cases(
@@ -96,10 +121,13 @@ async def search_cases(
 ) -> Page:
     """One page of the organisation's cases matching the query, and how many match."""
     fingerprint = _fingerprint(text, sort, ascending)
-    start = _decode_cursor(cursor, fingerprint) if cursor else None
+    start = _decode_cursor(cursor, fingerprint, sort) if cursor else None
     async with db.snapshot() as conn:
-        where, args = await _compile(conn, who, text, db.engine, "filter", None)
-        total = await conn.fetchval(sql.count(where), *args)
+        compiled = await _compile(conn, who, text, db.engine, "filter", None)
+        total = await _count(conn, who, compiled, db.engine)
+        where, args = await compile_for_page(
+            conn, org_id=who.org_id, plan=compiled.plan, engine=db.engine
+        )
         if start is not None:
             page_number = start.page
             where = f"{where} AND {sql.after(sort, ascending, len(args) + 1)}"
@@ -108,11 +136,13 @@ async def search_cases(
         else:
             offset = (page_number - 1) * page_size
         statement = sql.page(where, sql.order_by(sort, ascending), len(args) + 1, len(args) + 2)
-        rows = await conn.fetch(statement, *args, page_size, offset)
-        cases = [case_from_row(r) for r in rows]
+        # One row more than the page shows whether another page follows: after a cursor,
+        # `page_number * page_size < total` does not, once cases before it left or arrived.
+        rows = await conn.fetch(statement, *args, page_size + 1, offset)
+        cases = [case_from_row(r) for r in rows[:page_size]]
         views = await load_views(conn, who.org_id, cases)
     next_cursor = None
-    if cases and page_number * page_size < total:
+    if len(rows) > page_size:
         last = _Cursor(fingerprint, page_number + 1, _sort_values(cases[-1], sort))
         next_cursor = _encode_cursor(last)
     return Page(cases=views, total=total, number=page_number, next_cursor=next_cursor)
@@ -164,9 +194,10 @@ async def group_cases(
     """How many cases match, and the biggest groups by the fields: all fields together, or
     each field on its own (each_alone)."""
     async with db.snapshot() as conn:
-        where, args = await _compile(conn, who, text, db.engine, text_parameter, text_pointer)
+        compiled = await _compile(conn, who, text, db.engine, text_parameter, text_pointer)
+        where, args = compiled.where, compiled.args
         groups = await _groups(conn, who, fields, fields_pointer, fields_parameter)
-        total = await conn.fetchval(sql.count(where), *args)
+        total = await _count(conn, who, compiled, db.engine)
         sets = [[g] for g in groups] if each_alone else [groups] if groups else []
         out: list[list[Bucket]] = []
         for chosen in sets:
