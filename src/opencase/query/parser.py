@@ -11,7 +11,9 @@ Grammar (whitespace separates tokens; `AND`, `OR`, `NOT`, `TO` are upper case):
               | ("[" | "{") value "TO" value ("]" | "}")
               | "(" operand ("OR" operand)* ")"
     value    := '"' chars '"' | bare word (`*` is a wildcard, `\\` escapes the next character)
-    FIELD    := letters, digits, `_`, `-`, `.`, `@` (e.g. `status`, `insight.type`, `custom.team`)
+    FIELD    := a bare word right before `:` (`status`, `insight.type`, `custom.team`,
+                `attributes.service/name`); built-in fields in any letter case, attribute
+                keys as written
 
 A `-` negates only at the start of a term (`-status:closed`); inside a word it is a letter
 (`case-api`). Errors name the 0-based character position and what was expected there.
@@ -38,7 +40,6 @@ QUERY_MAX = 4096
 DEPTH_MAX = 32
 TERMS_MAX = 200  # values and words in one query (each becomes a condition in the SQL)
 _STOP = set('()[]{}":')
-_FIELD_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.@")
 _KEYWORDS = {"AND", "OR", "NOT", "TO"}
 
 
@@ -210,10 +211,10 @@ class Parser:
             raise self.fail('a term (a word, a "phrase" or field:value)')
         self.take()
         if not tok.quoted and self.at("op", ":") and self.tok.position == tok.end:
-            if not set(tok.text) <= _FIELD_CHARS:
+            if "\\" in tok.text:
                 raise QueryError(f"invalid field name {tok.text!r}", position=tok.position)
             self.take()
-            return Match(tok.text.lower(), self.operands(), tok.position)
+            return Match(tok.text, self.operands(), tok.position)
         if not tok.quoted and tok.text == "*":
             return All()
         self.count(tok.position)

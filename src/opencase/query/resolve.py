@@ -23,6 +23,8 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import msgspec
+
 from opencase.case.models import PRIORITIES
 from opencase.case_type.builtin import BUILTIN_TYPES, find_status
 from opencase.core.db import Connection
@@ -74,6 +76,8 @@ class Resolver:
         self._types: list[tuple[str, str]] | None = None
 
     async def resolve(self, node: s.Node) -> p.Plan:
+        if isinstance(node, s.Match):
+            node = _builtin_lowered(node)
         if isinstance(node, s.All):
             return p.Everything()
         if isinstance(node, s.Or):
@@ -91,8 +95,8 @@ class Resolver:
         out: list[p.Plan] = []
         terms: list[p.InsightTerm] = []
         for item in items:
-            if isinstance(item, s.Match) and item.field.startswith("insight."):
-                terms.append(self.insight_term(item))
+            if isinstance(item, s.Match) and item.field.lower().startswith("insight."):
+                terms.append(self.insight_term(_builtin_lowered(item)))
             else:
                 out.append(await self.resolve(item))
         if terms:
@@ -152,6 +156,8 @@ class Resolver:
     def archived(self, m: s.Match) -> p.Plan:
         wanted: set[bool] = set()
         for v in _values(m):
+            if v.text == "*" and not v.quoted:
+                return p.Everything()
             if v.literal.lower() not in {"true", "false"} or v.has_wildcard:
                 raise QueryError(
                     f"archived takes true or false, not {v.literal!r}", position=v.position
@@ -332,10 +338,9 @@ class Resolver:
 
     async def attribute_field(self, field: str, position: int) -> str:
         """The case_fields name of an attribute field: `a:<key>` or `c:<key>`."""
-        if field.startswith("attributes."):
-            name = "a:" + field.removeprefix("attributes.")
-        elif field.startswith("custom."):
-            name = "c:" + field.removeprefix("custom.")
+        prefix = field.split(".", 1)[0].lower()
+        if prefix in {"attributes", "custom"} and "." in field:
+            name = prefix[0] + ":" + field.split(".", 1)[1]
         elif await self.conn.fetchval(
             "SELECT 1 FROM custom_attribute_configs WHERE org_id = $1 AND key = $2 LIMIT 1",
             self.org_id,
@@ -386,6 +391,14 @@ class Resolver:
                     p.NumberRange(low, high, operand.low_inclusive, operand.high_inclusive)
                 )
         return p.FieldMatch(name, tuple(patterns), tuple(numbers))
+
+
+def _builtin_lowered(m: s.Match) -> s.Match:
+    """Built-in fields match in any letter case; attribute keys stay as written."""
+    lower = m.field.lower()
+    if lower in CASE_FIELDS or lower.startswith("insight."):
+        return msgspec.structs.replace(m, field=lower)
+    return m
 
 
 def _values(m: s.Match) -> list[s.Value]:

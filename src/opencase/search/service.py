@@ -161,9 +161,9 @@ async def _groups(
     out = []
     resolver = Resolver(conn, who.org_id, 0)
     for i, field in enumerate(fields):
-        name = field.strip().lower()
-        if name in sql.GROUP_COLUMNS:
-            out.append(_Group(name, sql.GROUP_COLUMNS[name]))
+        name = field.strip()
+        if name.lower() in sql.GROUP_COLUMNS:
+            out.append(_Group(name.lower(), sql.GROUP_COLUMNS[name.lower()]))
             continue
         try:
             key = await resolver.attribute_field(name, 0)
