@@ -560,3 +560,20 @@ def test_other_organisations_are_never_counted(
     assert error["source"] == {"parameter": "group_bys"}
     error = error_of(api.post(AGGREGATE, json=aggregate_body("", [only_theirs])))
     assert error["source"] == {"pointer": "/data/attributes/group_by/groups/0"}
+
+
+def test_attribute_groups_are_lower_cased_values(api: Client, project: dict[str, Any]) -> None:
+    """Attributes group as queries match them: `Red` and `red` are one value. Over every case
+    (`*`, counted from the attribute index alone) and under a filter (joined to the cases) the
+    answer is the same, since the key is this test's own."""
+    key = token("team")
+    for title, value in (("a", ["Red"]), ("b", ["red"]), ("c", ["blue", "RED"]), ("d", ["x"])):
+        case = api.new_case(project["id"], title)
+        edit(api, case["id"], "attributes", attributes={key: value})
+    api.new_case(project["id"], "without")
+    for text in ("*", key_filter(project)):
+        (group,) = count(api, text, key)["groups"]
+        assert values(group) == [("red", 3), ("blue", 1), ("x", 1)], text
+    assert buckets(aggregate(api, "*", [key])) == {"red": 3.0, "blue": 1.0, "x": 1.0}
+    both = aggregate(api, key_filter(project), ["status", key])
+    assert buckets(both) == {"OPEN,red": 3.0, "OPEN,blue": 1.0, "OPEN,x": 1.0}

@@ -329,6 +329,7 @@ case_fields = sa.Table(
     sa.Column("number", sa.Float),  # number values
     sa.PrimaryKeyConstraint("org_id", "case_id", "field", "n"),
     _org_fk("case_id", target="cases"),
-    sa.Index("ix_case_fields_org_field_folded", "org_id", "field", "folded"),
+    # case_id last: value lookups and per-value counts read this index alone.
+    sa.Index("ix_case_fields_org_field_folded", "org_id", "field", "folded", "case_id"),
     sa.Index("ix_case_fields_org_field_number", "org_id", "field", "number"),
 )

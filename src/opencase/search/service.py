@@ -24,6 +24,7 @@ from opencase.identity.models import Principal
 from opencase.identity.sql import users_by_ids
 from opencase.query.compile import Compiled, compile_for_page, compile_query
 from opencase.query.errors import QueryError
+from opencase.query.plan import Everything
 from opencase.query.resolve import Resolver
 from opencase.query.sql import text_only_count
 from opencase.search import sql
@@ -174,7 +175,9 @@ async def _groups(
                 pointer=f"{pointer}/{i}" if pointer else None,
                 parameter=parameter,
             ) from None
-        out.append(_Group(name, f"g{i}.value", key))
+        # Attributes group as queries match them, lower-cased (from the index alone);
+        # custom attributes by their stored value (numbers have no lower-cased form).
+        out.append(_Group(name, f"g{i}.{'folded' if key.startswith('a:') else 'value'}", key))
     return out
 
 
@@ -206,8 +209,13 @@ async def group_cases(
                 if g.key is not None:
                     joined.append(g.key)
                     joins.append(sql.field_join(g.column.split(".")[0], len(joined)))
-            statement = sql.grouped(where, [g.column for g in chosen], joins, len(joined) + 1)
-            rows = await conn.fetch(statement, *joined, limit)
+            if len(chosen) == 1 and chosen[0].key and isinstance(compiled.plan, Everything):
+                # Every case: the attribute's own index holds the answer.
+                statement = sql.VALUES_OF_FIELD.format(col=chosen[0].column.split(".")[1])
+                rows = await conn.fetch(statement, who.org_id, chosen[0].key, limit)
+            else:
+                statement = sql.grouped(where, [g.column for g in chosen], joins, len(joined) + 1)
+                rows = await conn.fetch(statement, *joined, limit)
             labels = await _labels(conn, who.org_id, chosen, rows)
             out.append([Bucket(v, r[-1]) for v, r in zip(labels, rows, strict=True)])
     return total, out

@@ -72,3 +72,9 @@ def field_join(alias: str, field_arg: int) -> str:
 
 PROJECT_KEYS = "SELECT id, key FROM projects WHERE org_id = $1"
 TYPE_NAMES = "SELECT id, name FROM case_types WHERE org_id = $1"
+
+# Cases per value of one attribute, over every case of the organisation.
+VALUES_OF_FIELD = """
+SELECT f.{col}, count(DISTINCT f.case_id) AS n FROM case_fields f
+WHERE f.org_id = $1 AND f.field = $2 GROUP BY f.{col} ORDER BY n DESC, f.{col} LIMIT $3
+"""
