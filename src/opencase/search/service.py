@@ -9,13 +9,9 @@ none that keeps its place in the order is skipped, however many cases are added 
 
 from __future__ import annotations
 
-import base64
-import uuid
-import zlib
-
 import msgspec
 
-from opencase.case.models import PRIORITIES, Case
+from opencase.case.models import PRIORITIES
 from opencase.case.service import case_from_row, load_views
 from opencase.case_type.builtin import BUILTIN_BY_ID, LEGACY_STATUS
 from opencase.core.db import Connection, Database, Row
@@ -27,62 +23,9 @@ from opencase.query.errors import QueryError
 from opencase.query.plan import Everything
 from opencase.query.resolve import Resolver
 from opencase.query.sql import text_only_count
+from opencase.search import cursor as cursors
 from opencase.search import sql
 from opencase.search.models import GROUP_FIELDS, Bucket, Page
-
-
-class _Cursor(msgspec.Struct, array_like=True, frozen=True):
-    query: int  # crc32 of the query and sort it belongs to
-    page: int  # the page number it leads to
-    row: tuple[int | str, ...]  # the sort values of the last row returned
-
-
-def _fingerprint(text: str, sort: str, ascending: bool) -> int:
-    return zlib.crc32(f"{sort}:{ascending}:{text}".encode())
-
-
-def _sort_values(case: Case, sort: str) -> tuple[int | str, ...]:
-    first: dict[str, int] = {
-        "modified_at": case.modified_at or case.created_at,
-        "priority": case.priority,
-        "status": case.status,
-    }
-    head = () if sort == "created_at" else (first[sort],)
-    return (*head, case.created_at, case.id)
-
-
-def _encode_cursor(cursor: _Cursor) -> str:
-    return base64.urlsafe_b64encode(msgspec.json.encode(cursor)).decode().rstrip("=")
-
-
-def _decode_cursor(text: str, fingerprint: int, sort: str) -> _Cursor:
-    bad = InvalidInput(
-        "page[cursor] is not a cursor of this query and sort; use a next_cursor as returned",
-        parameter="page[cursor]",
-    )
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        cursor = msgspec.json.decode(raw, type=_Cursor)
-    except (ValueError, msgspec.ValidationError):
-        raise bad from None
-    if cursor.query != fingerprint or not _well_formed(cursor, sort):
-        raise bad
-    return cursor
-
-
-def _well_formed(cursor: _Cursor, sort: str) -> bool:
-    """Shaped as _sort_values makes rows (integers the database can compare, then a case id)
-    and leading past page 1: an altered cursor is a 400, never a database error."""
-    row = cursor.row
-    if len(row) != (2 if sort == "created_at" else 3) or not 2 <= cursor.page < 2**62:
-        return False
-    if not all(type(x) is int and -(2**63) <= x < 2**63 for x in row[:-1]):
-        return False
-    try:
-        uuid.UUID(str(row[-1]) if isinstance(row[-1], str) else "")
-    except ValueError:
-        return False
-    return True
 
 
 async def _compile(
@@ -121,8 +64,8 @@ async def search_cases(
     cursor: str | None,
 ) -> Page:
     """One page of the organisation's cases matching the query, and how many match."""
-    fingerprint = _fingerprint(text, sort, ascending)
-    start = _decode_cursor(cursor, fingerprint, sort) if cursor else None
+    fingerprint = cursors.fingerprint(text, sort, ascending)
+    start = cursors.decode(cursor, fingerprint, sort) if cursor else None
     async with db.snapshot() as conn:
         compiled = await _compile(conn, who, text, db.engine, "filter", None)
         total = await _count(conn, who, compiled, db.engine)
@@ -144,8 +87,8 @@ async def search_cases(
         views = await load_views(conn, who.org_id, cases)
     next_cursor = None
     if len(rows) > page_size:
-        last = _Cursor(fingerprint, page_number + 1, _sort_values(cases[-1], sort))
-        next_cursor = _encode_cursor(last)
+        last = cursors.Cursor(fingerprint, page_number + 1, cursors.sort_values(cases[-1], sort))
+        next_cursor = cursors.encode(last)
     return Page(cases=views, total=total, number=page_number, next_cursor=next_cursor)
 
 
