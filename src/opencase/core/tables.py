@@ -19,15 +19,18 @@ JSON = postgresql.JSONB().with_variant(sa.Text(), "sqlite")
 # default BINARY already does), whatever the PostgreSQL database's own collation is.
 TEXT_C = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
 
-# Search objects only one engine has, made by migration 0004 and not described here: SQLite's
-# FTS5 table (and its shadow tables) with its row map, PostgreSQL's GIN full-text indexes, and
-# the expression indexes of both. tests/test_schema.py leaves them out of its comparison.
+# Search objects only one engine has, made by migrations 0004 and 0006 and not described here:
+# SQLite's FTS5 table (and its shadow tables) with its row map, PostgreSQL's stored tsvector
+# column and its GIN index, and the expression indexes of both. tests/test_schema.py leaves
+# them out of its comparison.
 ENGINE_SPECIFIC = (
     "case_search",
     "ix_cases_org_modified",
     "ix_cases_title_tsv",
     "ix_cases_description_tsv",
     "ix_case_insights_org_ref",
+    "search_vector",  # PostgreSQL: cases.search_vector (0006) and its GIN index
+    "ix_cases_search_vector",
 )
 
 

@@ -12,11 +12,6 @@ from __future__ import annotations
 
 from opencase.query import plan as p
 
-# The full-text expressions the PostgreSQL GIN indexes are built on (migration 0004).
-PG_TITLE_TSV = "to_tsvector('simple', regexp_replace(c.title, '[^[:alnum:]]+', ' ', 'g'))"
-PG_DESCRIPTION_TSV = (
-    "to_tsvector('simple', regexp_replace(c.description, '[^[:alnum:]]+', ' ', 'g'))"
-)
 REF_INDEXED = 256  # insights' refs are indexed by their first 256 characters
 
 
@@ -52,9 +47,12 @@ class SqlBuilder:
             items = list(node.items)
             conds = []
             texts = [i for i in items if isinstance(i, p.TextMatch)]
-            if self.engine == "sqlite" and len(texts) > 1:
-                # One FTS5 query for all the words: FTS intersects them itself.
-                conds.append(self.fts(" ".join(_fts_phrase(t) for t in texts)))
+            if len(texts) > 1:
+                # One full-text query for all the words: the index intersects them itself.
+                if self.engine == "sqlite":
+                    conds.append(self.fts(" ".join(_fts_phrase(t) for t in texts)))
+                else:
+                    conds.append(self.tsquery(" & ".join(f"({_ts_phrase(t)})" for t in texts)))
                 items = [i for i in items if not isinstance(i, p.TextMatch)]
             conds += [self.build(i) for i in items]
             return "(" + " AND ".join(conds) + ")"
@@ -159,12 +157,11 @@ class SqlBuilder:
     def text(self, node: p.TextMatch) -> str:
         if self.engine == "sqlite":
             return self.fts(_fts_phrase(node))
-        query = " <-> ".join(node.words) + (":*" if node.prefix else "")
-        q = self.arg(query)
-        return (
-            f"({PG_TITLE_TSV} @@ to_tsquery('simple', {q})"
-            f" OR {PG_DESCRIPTION_TSV} @@ to_tsquery('simple', {q}))"
-        )
+        return self.tsquery(_ts_phrase(node))
+
+    def tsquery(self, query: str) -> str:
+        """PostgreSQL: cases whose stored vector (title A, description B) matches."""
+        return f"c.search_vector @@ to_tsquery('simple', {self.arg(query)})"
 
     def fts(self, query: str) -> str:
         """SQLite: cases whose title or description match an FTS5 query."""
@@ -184,6 +181,22 @@ class SqlBuilder:
             " CROSS JOIN case_search_rows r ON r.rowid = case_search.rowid"
             f" WHERE case_search MATCH {q} AND r.org_id = $1)"
         )
+
+
+def _ts_phrase(node: p.TextMatch) -> str:
+    """A tsquery: a word (`w`, `w:*`) anywhere, or a phrase within the title (weight A) or
+    within the description (weight B), never across the two."""
+    if len(node.words) == 1:
+        return node.words[0] + (":*" if node.prefix else "")
+
+    def within(weight: str) -> str:
+        last = len(node.words) - 1
+        return " <-> ".join(
+            f"{w}:{'*' if node.prefix and i == last else ''}{weight}"
+            for i, w in enumerate(node.words)
+        )
+
+    return f"({within('A')}) | ({within('B')})"
 
 
 def _fts_phrase(node: p.TextMatch) -> str:
