@@ -63,6 +63,7 @@ class Lifespan:
         await migrate.upgrade(settings)
         self.state.db = await database.connect(settings)
         self.state.auth = Authenticator(self.state.db, settings.auth_cache_seconds)
+        await self.state.db.optimize(full=True)
         self._optimizer = asyncio.create_task(self._optimize_every(OPTIMIZE_SECONDS))
         # Objects made at start-up live forever: keep the collector from rescanning them.
         gc.collect()

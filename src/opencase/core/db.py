@@ -46,8 +46,9 @@ class Database(Protocol):
     def snapshot(self) -> Any:
         """Async context manager yielding a Connection that sees one consistent snapshot."""
 
-    async def optimize(self) -> None:
-        """Refresh the query planner's statistics where the engine leaves that to us."""
+    async def optimize(self, *, full: bool = False) -> None:
+        """Refresh the query planner's statistics where the engine leaves that to us (all of
+        them when full)."""
 
     async def close(self) -> None: ...
 
@@ -129,11 +130,7 @@ class SQLiteDatabase:
         self._raw = open_sqlite(path, synchronous)
         self._conn = SQLiteConnection(self._raw)
         self._lock = asyncio.Lock()
-        # Without statistics SQLite takes `org_id = ?` for a handful of rows and scans a whole
-        # organisation in date order rather than look up the few cases a query names. A
-        # sampled ANALYZE (a few ms at a million cases) at start gives it the real shape.
         self._raw.execute(f"PRAGMA analysis_limit={_ANALYSIS_LIMIT}")
-        self._raw.execute("ANALYZE")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
@@ -157,11 +154,13 @@ class SQLiteDatabase:
             finally:
                 self._raw.execute("COMMIT")
 
-    async def optimize(self) -> None:
-        # Re-analyses the tables this connection queried whose size changed a lot (SQLite's
-        # own rule), sampled like the ANALYZE at start.
+    async def optimize(self, *, full: bool = False) -> None:
+        # Without statistics SQLite takes `org_id = ?` for a handful of rows and scans a whole
+        # organisation in date order rather than look up the few cases a query names. The
+        # server analyses at start (sampled: about 2 s at a million cases, cold), then lets
+        # SQLite re-analyse the tables it queried whose size changed a lot.
         async with self._lock:
-            self._raw.execute("PRAGMA optimize")
+            self._raw.execute("ANALYZE" if full else "PRAGMA optimize")
 
     async def close(self) -> None:
         self._raw.close()
@@ -232,7 +231,7 @@ class PostgresDatabase:
         ):
             yield PGConnection(raw)
 
-    async def optimize(self) -> None:
+    async def optimize(self, *, full: bool = False) -> None:
         """Nothing: autovacuum keeps PostgreSQL's statistics."""
 
     async def close(self) -> None:
