@@ -44,15 +44,9 @@ async def _compile(
     return compiled
 
 
-def _count_shortcut(
-    compiled: Compiled, who: Principal, engine: str
-) -> tuple[str, list[object]] | None:
-    return text_only_count(compiled.plan, engine=engine, org_id=who.org_id)
-
-
 async def _count(conn: Connection, who: Principal, compiled: Compiled, engine: str) -> int:
     """How many cases match (from the full-text index alone when the query is only text)."""
-    shortcut = _count_shortcut(compiled, who, engine)
+    shortcut = text_only_count(compiled.plan, engine=engine, org_id=who.org_id)
     statement, args = shortcut or (sql.count(compiled.where), compiled.args)
     total: int = await conn.fetchval(statement, *args)
     return total
@@ -74,35 +68,23 @@ async def search_cases(
     start = cursors.decode(cursor, fingerprint, sort) if cursor else None
     async with db.snapshot() as conn:
         compiled = await _compile(conn, who, text, db.engine, "filter", None)
+        total = await _count(conn, who, compiled, db.engine)
         where, args = await compile_for_page(
             conn, org_id=who.org_id, plan=compiled.plan, engine=db.engine
         )
-        # The total in the page's statement when both read the same condition (its arguments
-        # are then a prefix of the page's); else (a text-only count, a walk) on its own.
-        together = where == compiled.where and _count_shortcut(compiled, who, db.engine) is None
-        total = None if together else await _count(conn, who, compiled, db.engine)
         if start is not None:
             page_number = start.page
-            page_where = f"{where} AND {sql.after(sort, ascending, len(args) + 1)}"
+            where = f"{where} AND {sql.after(sort, ascending, len(args) + 1)}"
             args = [*args, *start.row]
             offset = 0
         else:
-            page_where = where
             offset = (page_number - 1) * page_size
-        order, n = sql.order_by(sort, ascending), len(args)
-        if together:
-            statement = sql.page_and_total(page_where, where, order, n + 1, n + 2)
-        else:
-            statement = sql.page(page_where, order, n + 1, n + 2)
+        statement = sql.page(where, sql.order_by(sort, ascending), len(args) + 1, len(args) + 2)
         # One row more than the page shows whether another page follows: after a cursor,
         # `page_number * page_size < total` does not, once cases before it left or arrived.
         rows = await conn.fetch(statement, *args, page_size + 1, offset)
-        if together:
-            total = rows[0]["total_cases"]
-            rows = [r for r in rows if r["id"] is not None]
         cases = [case_from_row(r) for r in rows[:page_size]]
         views = await load_views(conn, who.org_id, cases)
-    assert total is not None
     next_cursor = None
     if len(rows) > page_size:
         last = cursors.Cursor(fingerprint, page_number + 1, cursors.sort_values(cases[-1], sort))

@@ -48,24 +48,6 @@ def page(where: str, order: str, limit_arg: int, offset_arg: int) -> str:
     )
 
 
-# Named explicitly: SQLite names the columns of a parenthesised join `c.id`, not `id`.
-_NAMED_COLUMNS = ", ".join(f"{c} AS {c.removeprefix('c.')}" for c in C_COLUMNS.split(", "))
-
-
-def page_and_total(where: str, counted: str, order: str, limit_arg: int, offset_arg: int) -> str:
-    """`page`, each row also carrying how many cases match `counted` (one statement: one
-    round trip less). With no case on the page, one row of NULLs still carries the total."""
-    return (
-        f"WITH hits AS (SELECT c.id AS id FROM cases c WHERE c.org_id = $1 AND {where}"
-        f" ORDER BY {order} LIMIT ${limit_arg} OFFSET ${offset_arg}),"
-        f" total AS (SELECT count(*) AS total_cases FROM cases c"
-        f" WHERE c.org_id = $1 AND {counted})"
-        f" SELECT {_NAMED_COLUMNS}, total.total_cases AS total_cases FROM total"
-        f" LEFT JOIN (hits JOIN cases c ON c.org_id = $1 AND c.id = hits.id) ON 1 = 1"
-        f" ORDER BY {order}"
-    )
-
-
 def count(where: str) -> str:
     return f"SELECT count(*) FROM cases c WHERE c.org_id = $1 AND {where}"
 
