@@ -20,6 +20,8 @@ import pytest
 import requests
 from conftest import Client, Keys, Server
 
+from opencase.core.db import _init_pg_connection
+
 TYPES = [
     "SECURITY_SIGNAL",
     "MONITOR",
@@ -39,7 +41,6 @@ TYPES = [
     "PROFILING_DOWNSIZING_EXPERIMENT",
 ]
 NOT_FOUND = {"errors": [{"status": "404", "code": "resource_not_found", "title": "case not found"}]}
-_PG_EPOCH_OFFSET_US = 946_684_800_000_000
 
 
 # --------------------------------------------------------------------------- helpers
@@ -103,16 +104,7 @@ def db_fetch(server: Server, query: str, *args: Any) -> list[dict[str, Any]]:
 
         conn = await asyncpg.connect(server.database_url)
         try:
-            await conn.set_type_codec(
-                "uuid", schema="pg_catalog", encoder=str, decoder=str, format="text"
-            )
-            await conn.set_type_codec(
-                "timestamptz",
-                schema="pg_catalog",
-                encoder=lambda us: (us - _PG_EPOCH_OFFSET_US,),
-                decoder=lambda t: t[0] + _PG_EPOCH_OFFSET_US,
-                format="tuple",
-            )
+            await _init_pg_connection(conn)
             return [dict(r) for r in await conn.fetch(query, *args)]
         finally:
             await conn.close()

@@ -172,8 +172,8 @@ class SQLiteDatabase:
 _PG_EPOCH_OFFSET_US = 946_684_800_000_000
 
 
-async def _init_pg_connection(conn: Any) -> None:
-    await conn.set_type_codec("uuid", schema="pg_catalog", encoder=str, decoder=str, format="text")
+async def set_timestamp_codec(conn: Any) -> None:
+    """timestamptz as int microseconds since the Unix epoch (binary: COPY can use it too)."""
     await conn.set_type_codec(
         "timestamptz",
         schema="pg_catalog",
@@ -181,6 +181,11 @@ async def _init_pg_connection(conn: Any) -> None:
         decoder=lambda t: t[0] + _PG_EPOCH_OFFSET_US,
         format="tuple",
     )
+
+
+async def _init_pg_connection(conn: Any) -> None:
+    await conn.set_type_codec("uuid", schema="pg_catalog", encoder=str, decoder=str, format="text")
+    await set_timestamp_codec(conn)
 
 
 class PGConnection:
