@@ -259,10 +259,10 @@ def test_project_and_search_schemas_match_real_responses(
     ).json()
     search = doc["paths"]["/api/v2/cases"]["get"]["responses"]["200"]
     cases = _schema(doc, search["content"]["application/vnd.api+json"]["schema"])
-    _keys_match(cases, found, "CasesResponse")
+    _keys_match(cases, found, "SearchResponse")
     meta = _property(doc, cases, "meta")
-    _keys_match(meta, found["meta"], "CasesMeta")
-    _keys_match(_property(doc, meta, "page"), found["meta"]["page"], "PageMeta")
+    _keys_match(meta, found["meta"], "SearchMeta")
+    _keys_match(_property(doc, meta, "page"), found["meta"]["page"], "SearchPageMeta")
 
 
 def test_error_schema_matches_a_real_error(doc: dict[str, Any], api: Client) -> None:

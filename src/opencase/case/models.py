@@ -55,8 +55,3 @@ class CaseView(msgspec.Struct, frozen=True):
     case: Case
     insights: list[Insight]
     users: dict[str, User]
-
-
-class CasePage(msgspec.Struct, frozen=True):
-    cases: list[CaseView]
-    total: int

@@ -114,23 +114,6 @@ class CaseResponse(msgspec.Struct, frozen=True):
     included: list[UserResource]
 
 
-class PageMeta(msgspec.Struct, frozen=True):
-    current: int
-    size: int
-    total: int
-
-
-class CasesMeta(msgspec.Struct, frozen=True):
-    total_cases: int
-    page: PageMeta
-
-
-class CasesResponse(msgspec.Struct, frozen=True):
-    data: list[CaseResource]
-    included: list[UserResource]
-    meta: CasesMeta
-
-
 def _rel(user_id: str | None) -> UserRelationship | None:
     return None if user_id is None else UserRelationship(UserRef(user_id))
 
