@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from conftest import Server
+import pytest
+from conftest import IN_CI, Server, _pg_reachable, create_pg_database, drop_pg_database
 
+from opencase.core import migrate
 from opencase.core.config import load_settings
-from opencase.core.db import connect
+from opencase.core.db import Database, connect
 
 
 def fetch(server: Server, sql: str, *args: Any) -> list[dict[str, Any]]:
@@ -50,3 +55,44 @@ def actions(server: Server, case_id: str) -> list[str]:
 def case_keys(server: Server, case_id: str) -> list[str]:
     rows = fetch(server, "SELECT key FROM case_keys WHERE case_id = $1 ORDER BY key", case_id)
     return [r["key"] for r in rows]
+
+
+class Engine:
+    """A migrated database of one engine, opened through opencase's data layer, and the event
+    loop its coroutines run on (for tests that work below HTTP)."""
+
+    def __init__(self, name: str, db: Database, loop: asyncio.AbstractEventLoop) -> None:
+        self.name, self.db, self.loop = name, db, loop
+
+    def run(self, coro: Any) -> Any:
+        return self.loop.run_until_complete(coro)
+
+
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+@contextmanager
+def migrated_engine(name: str, tmp: Path) -> Iterator[Engine]:
+    """A fresh database of the engine at the newest migration (PostgreSQL: skipped when it is
+    unreachable, except under CI=true), dropped afterwards."""
+    loop = asyncio.new_event_loop()
+    url = None
+    if name == "postgresql":
+        reason = _pg_reachable()
+        if reason:
+            if IN_CI:
+                pytest.fail(reason)
+            pytest.skip(reason)
+        url = database_url = create_pg_database()
+    else:
+        database_url = f"sqlite:///{tmp / 'engine.db'}"
+    conf = load_settings(database_url=database_url, db_pool_size=2)
+    loop.run_until_complete(migrate.upgrade(conf))
+    db = loop.run_until_complete(connect(conf))
+    try:
+        yield Engine(name, db, loop)
+    finally:
+        loop.run_until_complete(db.close())
+        loop.close()
+        if url:
+            drop_pg_database(url)

@@ -9,16 +9,12 @@ Which index it picks at a million cases is in bench/README.md."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from conftest import IN_CI, _pg_reachable, create_pg_database, drop_pg_database
+from case_db import ENGINES, Engine, migrated_engine
 
-from opencase.core import migrate
-from opencase.core.config import load_settings
-from opencase.core.db import Database, connect
+from opencase.core.db import Database
 from opencase.query.compile import compile_for_page, compile_query
 from opencase.search import sql as search_sql
 
@@ -70,32 +66,13 @@ CASES: list[tuple[str, list[str]]] = [
 ]
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
-)
-def database(
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Database, asyncio.AbstractEventLoop]]:
-    loop = asyncio.new_event_loop()
-    url = None
-    if request.param == "postgresql":
-        reason = _pg_reachable()
-        if reason:
-            if IN_CI:
-                pytest.fail(reason)
-            pytest.skip(reason)
-        url = database_url = create_pg_database()
-    else:
-        database_url = f"sqlite:///{tmp_path_factory.mktemp('plans') / 'plans.db'}"
-    conf = load_settings(database_url=database_url, db_pool_size=1)
-    loop.run_until_complete(migrate.upgrade(conf))
-    db = loop.run_until_complete(connect(conf))
-    loop.run_until_complete(_seed(db))
-    yield db, loop
-    loop.run_until_complete(db.close())
-    loop.close()
-    if url:
-        drop_pg_database(url)
+) -> Iterator[Engine]:
+    with migrated_engine(request.param, tmp_path_factory.mktemp("plans")) as engine:
+        engine.run(_seed(engine.db))
+        yield engine
 
 
 async def _seed(db: Database) -> None:
@@ -150,13 +127,13 @@ async def _plan(db: Database, text: str, page: bool) -> str:
 @pytest.mark.parametrize(("text", "sqlite_indexes"), CASES)
 @pytest.mark.parametrize("page", [False, True], ids=["count", "page"])
 def test_terms_use_their_index(
-    database: tuple[Database, Any],
+    engine: Engine,
     text: str,
     sqlite_indexes: list[str],
     page: bool,
 ) -> None:
-    db, loop = database
-    plan = loop.run_until_complete(_plan(db, text, page))
+    db = engine.db
+    plan = engine.run(_plan(db, text, page))
     if db.engine == "sqlite":
         assert any(index in plan for index in sqlite_indexes), plan
     assert "SCAN c\n" not in plan + "\n" and "Seq Scan" not in plan, plan

@@ -5,21 +5,18 @@ database triggers (attribute rows, full-text index) are part of what is checked.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import IN_CI, _pg_reachable, create_pg_database, drop_pg_database
+from case_db import ENGINES, Engine, migrated_engine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opencase.case import sql as case_sql
-from opencase.core import migrate
-from opencase.core.config import load_settings
-from opencase.core.db import Database, connect
+from opencase.core.db import Database
 from opencase.query.compile import compile_query
 from opencase.query.errors import QueryError
 from opencase.query.evaluate import CaseRecord, FieldValue, InsightRecord, matches
@@ -37,39 +34,12 @@ REFS = ["/monitors/1", "/monitors/12?x=1", "/incidents/1", "/m/" + "r" * 300, "/
 TYPES = ["MONITOR", "INCIDENT", "SECURITY_SIGNAL"]
 
 
-class Engine:
-    def __init__(self, name: str, db: Database, loop: asyncio.AbstractEventLoop) -> None:
-        self.name, self.db, self.loop = name, db, loop
-
-    def run(self, coro: Any) -> Any:
-        return self.loop.run_until_complete(coro)
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
-)
+@pytest.fixture(scope="module", params=ENGINES)
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
-    loop = asyncio.new_event_loop()
-    url = None
-    if request.param == "postgresql":
-        reason = _pg_reachable()
-        if reason:
-            if IN_CI:
-                pytest.fail(reason)
-            pytest.skip(reason)
-        url = database_url = create_pg_database()
-    else:
-        database_url = f"sqlite:///{tmp_path_factory.mktemp('prop') / 'prop.db'}"
-    conf = load_settings(database_url=database_url, db_pool_size=2)
-    loop.run_until_complete(migrate.upgrade(conf))
-    db = loop.run_until_complete(connect(conf))
-    yield Engine(request.param, db, loop)
-    loop.run_until_complete(db.close())
-    loop.close()
-    if url:
-        drop_pg_database(url)
+    with migrated_engine(request.param, tmp_path_factory.mktemp("prop")) as engine:
+        yield engine
 
 
 text = st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=5).map(

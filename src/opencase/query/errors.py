@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from opencase.core.errors import InvalidInput
 
 
@@ -13,3 +16,13 @@ class QueryError(InvalidInput):
         super().__init__(f"invalid query{where}: {message}")
         self.message = message
         self.position = position
+
+
+@contextmanager
+def blamed_on(*, parameter: str | None = None, pointer: str | None = None) -> Iterator[None]:
+    """A QueryError raised inside names this query parameter or body pointer as its source."""
+    try:
+        yield
+    except QueryError as err:
+        err.parameter, err.pointer = parameter, pointer
+        raise

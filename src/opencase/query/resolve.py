@@ -26,9 +26,12 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 
 from opencase.case.models import PRIORITIES
+from opencase.case.sql import USER_EXISTS
+from opencase.case_type import sql as case_type_sql
 from opencase.case_type.builtin import BUILTIN_TYPES, find_status
 from opencase.core.db import Connection
 from opencase.insight.models import TYPES as INSIGHT_TYPES
+from opencase.project import sql as project_sql
 from opencase.query import plan as p
 from opencase.query import syntax as s
 from opencase.query.errors import QueryError
@@ -55,6 +58,12 @@ _RELATIVE = re.compile(r"now(?:([+-])(\d{1,9})([smhdw]))?$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SECOND = 1_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_USER_BY_EMAIL_OR_HANDLE = """
+SELECT id FROM users WHERE org_id = $1 AND (lower(email) = $2 OR lower(handle) = $2)
+ORDER BY id LIMIT 1
+"""
+_CUSTOM_KEY_EXISTS = "SELECT 1 FROM custom_attribute_configs WHERE org_id = $1 AND key = $2 LIMIT 1"
+_FIELD_IN_USE = "SELECT 1 FROM case_fields WHERE org_id = $1 AND field = $2 LIMIT 1"
 # Times are clamped to years 1..9999, which both engines store.
 TIME_MIN = -62_135_596_800 * _SECOND
 TIME_MAX = 253_402_300_800 * _SECOND
@@ -240,17 +249,12 @@ class Resolver:
         """project (key or id) and type (name or id), wildcards over keys and names."""
         if m.field == "project":
             if self._projects is None:
-                rows = await self.conn.fetch(
-                    "SELECT id, key FROM projects WHERE org_id = $1", self.org_id
-                )
+                rows = await self.conn.fetch(project_sql.LIST, self.org_id)
                 self._projects = [(str(r["id"]), r["key"].lower()) for r in rows]
             known = self._projects
         else:
             if self._types is None:
-                rows = await self.conn.fetch(
-                    "SELECT id, name FROM case_types WHERE org_id = $1 AND deleted_at IS NULL",
-                    self.org_id,
-                )
+                rows = await self.conn.fetch(case_type_sql.LIST, self.org_id)
                 self._types = [(t.id, t.name.lower()) for t in BUILTIN_TYPES]
                 self._types += [(str(r["id"]), r["name"].lower()) for r in rows]
             known = self._types
@@ -275,22 +279,17 @@ class Resolver:
                 raise QueryError(f"{m.field} takes no wildcards but *", position=v.position)
             wanted = v.literal.strip().lower()
             if _is_uuid(wanted):
-                row = await self.conn.fetchrow(
-                    "SELECT id FROM users WHERE org_id = $1 AND id = $2", self.org_id, wanted
+                found = (
+                    wanted if await self.conn.fetchval(USER_EXISTS, self.org_id, wanted) else None
                 )
             else:
-                row = await self.conn.fetchrow(
-                    "SELECT id FROM users WHERE org_id = $1"
-                    " AND (lower(email) = $2 OR lower(handle) = $2) ORDER BY id LIMIT 1",
-                    self.org_id,
-                    wanted,
-                )
-            if row is None:
+                found = await self.conn.fetchval(_USER_BY_EMAIL_OR_HANDLE, self.org_id, wanted)
+            if found is None:
                 raise QueryError(
                     f"unknown user {v.literal!r}, expected an id, email or handle",
                     position=v.position,
                 )
-            ids.append(str(row["id"]))
+            ids.append(str(found))
         return p.ColumnIn(column, tuple(sorted(set(ids))))
 
     # -- insights
@@ -341,17 +340,9 @@ class Resolver:
         prefix = field.split(".", 1)[0].lower()
         if prefix in {"attributes", "custom"} and "." in field:
             name = prefix[0] + ":" + field.split(".", 1)[1]
-        elif await self.conn.fetchval(
-            "SELECT 1 FROM custom_attribute_configs WHERE org_id = $1 AND key = $2 LIMIT 1",
-            self.org_id,
-            field,
-        ):
+        elif await self.conn.fetchval(_CUSTOM_KEY_EXISTS, self.org_id, field):
             name = "c:" + field
-        elif await self.conn.fetchval(
-            "SELECT 1 FROM case_fields WHERE org_id = $1 AND field = $2 LIMIT 1",
-            self.org_id,
-            "a:" + field,
-        ):
+        elif await self.conn.fetchval(_FIELD_IN_USE, self.org_id, "a:" + field):
             name = "a:" + field
         else:
             raise QueryError(

@@ -11,7 +11,6 @@ PAGE_SIZE_DEFAULT = 10
 PAGE_SIZE_MAX = 100
 GROUPS_MAX = 1000  # AggregateCases' group_by.limit maximum, also CountCases' limit
 GROUP_FIELDS_MAX = 4  # fields one count or aggregate groups by
-GROUP_FIELDS = ("status", "priority", "project", "type", "assignee", "creator", "archived")
 
 
 class Page(msgspec.Struct, frozen=True):

@@ -18,14 +18,15 @@ from opencase.core.db import Connection, Database, Row
 from opencase.core.errors import InvalidInput
 from opencase.identity.models import Principal
 from opencase.identity.sql import users_by_ids
+from opencase.project import sql as project_sql
 from opencase.query.compile import Compiled, compile_for_page, compile_query
-from opencase.query.errors import QueryError
+from opencase.query.errors import QueryError, blamed_on
 from opencase.query.plan import Everything
 from opencase.query.resolve import Resolver
 from opencase.query.sql import text_only_count
 from opencase.search import cursor as cursors
 from opencase.search import sql
-from opencase.search.models import GROUP_FIELDS, Bucket, Page
+from opencase.search.models import Bucket, Page
 
 
 async def _compile(
@@ -36,12 +37,8 @@ async def _compile(
     parameter: str | None,
     pointer: str | None,
 ) -> Compiled:
-    try:
-        compiled = await compile_query(conn, org_id=who.org_id, text=text, engine=engine)
-    except QueryError as err:
-        err.parameter, err.pointer = parameter, pointer
-        raise
-    return compiled
+    with blamed_on(parameter=parameter, pointer=pointer):
+        return await compile_query(conn, org_id=who.org_id, text=text, engine=engine)
 
 
 async def _count(conn: Connection, who: Principal, compiled: Compiled, engine: str) -> int:
@@ -93,9 +90,10 @@ async def search_cases(
 
 
 class _Group(msgspec.Struct, frozen=True):
-    field: str  # as the caller named it, lower-cased
+    field: str  # as the caller named it (built-in fields lower-cased)
     column: str  # the select expression
-    key: str | None = None  # case_fields field joined as the column's table, if any
+    key: str | None = None  # the case_fields field it reads, joined as `alias`
+    alias: str | None = None
 
 
 async def _groups(
@@ -113,14 +111,15 @@ async def _groups(
             key = await resolver.attribute_field(name, 0)
         except QueryError:
             raise InvalidInput(
-                f"cannot group by {field!r}: expected one of {', '.join(GROUP_FIELDS)}, an"
+                f"cannot group by {field!r}: expected one of {', '.join(sql.GROUP_COLUMNS)}, an"
                 " attribute key in use or a custom attribute key",
                 pointer=f"{pointer}/{i}" if pointer else None,
                 parameter=parameter,
             ) from None
         # Attributes group as queries match them, lower-cased (from the index alone);
         # custom attributes by their stored value (numbers have no lower-cased form).
-        out.append(_Group(name, f"g{i}.{'folded' if key.startswith('a:') else 'value'}", key))
+        value = "folded" if key.startswith("a:") else "value"
+        out.append(_Group(name, f"g{i}.{value}", key, f"g{i}"))
     return out
 
 
@@ -147,16 +146,17 @@ async def group_cases(
         sets = [[g] for g in groups] if each_alone else [groups] if groups else []
         out: list[list[Bucket]] = []
         for chosen in sets:
-            joined, joins = list(args), []
-            for g in chosen:
-                if g.key is not None:
-                    joined.append(g.key)
-                    joins.append(sql.field_join(g.column.split(".")[0], len(joined)))
             if len(chosen) == 1 and chosen[0].key and isinstance(compiled.plan, Everything):
                 # Every case: the attribute's own index holds the answer.
-                statement = sql.VALUES_OF_FIELD.format(col=chosen[0].column.split(".")[1])
-                rows = await conn.fetch(statement, who.org_id, chosen[0].key, limit)
+                g = chosen[0]
+                statement = sql.VALUES_OF_FIELD.format(col=g.column.removeprefix(f"{g.alias}."))
+                rows = await conn.fetch(statement, who.org_id, g.key, limit)
             else:
+                joined, joins = list(args), []
+                for g in chosen:
+                    if g.key is not None and g.alias is not None:
+                        joined.append(g.key)
+                        joins.append(sql.field_join(g.alias, len(joined)))
                 statement = sql.grouped(where, [g.column for g in chosen], joins, len(joined) + 1)
                 rows = await conn.fetch(statement, *joined, limit)
             labels = await _labels(conn, who.org_id, chosen, rows)
@@ -177,7 +177,7 @@ async def _labels(
     names: dict[str, str] = {t.id: t.name for t in BUILTIN_BY_ID.values()}
     kinds = [g.field for g in groups]
     if "project" in kinds:
-        for r in await conn.fetch(sql.PROJECT_KEYS, org_id):
+        for r in await conn.fetch(project_sql.LIST, org_id):
             names[str(r["id"])] = r["key"]
     if "type" in kinds:
         for r in await conn.fetch(sql.TYPE_NAMES, org_id):

@@ -22,17 +22,19 @@ GROUP_COLUMNS = {
 }
 
 
-def order_by(sort: str, ascending: bool) -> str:
+def _sort_keys(sort: str) -> list[str]:
     """A total order: the sort field, then creation, then id (ties never reorder pages)."""
+    return [SORT_EXPRESSIONS[sort]] + ([] if sort == "created_at" else ["c.created_at"]) + ["c.id"]
+
+
+def order_by(sort: str, ascending: bool) -> str:
     d = "ASC" if ascending else "DESC"
-    keys = [SORT_EXPRESSIONS[sort]] + ([] if sort == "created_at" else ["c.created_at"])
-    return ", ".join(f"{k} {d}" for k in [*keys, "c.id"])
+    return ", ".join(f"{k} {d}" for k in _sort_keys(sort))
 
 
 def after(sort: str, ascending: bool, first_arg: int) -> str:
     """Rows strictly after a cursor's row in that order (row-value comparison)."""
-    keys = [SORT_EXPRESSIONS[sort]] + ([] if sort == "created_at" else ["c.created_at"])
-    keys.append("c.id")
+    keys = _sort_keys(sort)
     args = ", ".join(f"${first_arg + i}" for i in range(len(keys)))
     return f"({', '.join(keys)}) {'>' if ascending else '<'} ({args})"
 
@@ -70,7 +72,7 @@ def field_join(alias: str, field_arg: int) -> str:
     )
 
 
-PROJECT_KEYS = "SELECT id, key FROM projects WHERE org_id = $1"
+# Labels of group values: deleted case types too, as cases may still be of one.
 TYPE_NAMES = "SELECT id, name FROM case_types WHERE org_id = $1"
 
 # Cases per value of one attribute, over every case of the organisation.

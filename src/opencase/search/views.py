@@ -8,7 +8,7 @@ from opencase.case.schemas import case_resource, included_users
 from opencase.core.errors import InvalidInput
 from opencase.http import query
 from opencase.http.routing import Ctx, Param, Reply, Route
-from opencase.query.errors import QueryError
+from opencase.query.errors import blamed_on
 from opencase.query.parser import parse
 from opencase.search import service
 from opencase.search.models import (
@@ -37,11 +37,8 @@ from opencase.search.schemas import (
 
 def _query_text(text: str, *, parameter: str | None = None, pointer: str | None = None) -> str:
     """The query, checked for syntax before anything else about the request."""
-    try:
+    with blamed_on(parameter=parameter, pointer=pointer):
         parse(text)
-    except QueryError as err:
-        err.parameter, err.pointer = parameter, pointer
-        raise
     return text
 
 

@@ -33,7 +33,8 @@ from opencase.core.clock import now_us
 from opencase.core.db import Connection, Database, Row
 from opencase.core.errors import InvalidInput, NotFound
 from opencase.identity.models import Principal
-from opencase.query import QueryError, check_query
+from opencase.query import check_query
+from opencase.query.errors import blamed_on
 from opencase.view import sql
 from opencase.view.models import SavedView
 
@@ -70,11 +71,8 @@ def _project_id(value: str) -> str:
 
 
 async def _check_query(conn: Connection, who: Principal, query: str) -> None:
-    try:
+    with blamed_on(pointer=f"{_ATTRS}/query"):
         await check_query(conn, org_id=who.org_id, text=query)
-    except QueryError as err:
-        err.pointer = f"{_ATTRS}/query"
-        raise
 
 
 async def create_view(
