@@ -62,3 +62,19 @@ def test_long_word_is_400(api: Client) -> None:
     assert r.status_code == 400, r.text
     assert "longer than 200" in r.json()["errors"][0]["detail"]
     assert api.get("/api/v2/cases", params={"filter": "a" * 200}).status_code == 200
+
+
+def test_has_a_value_among_other_values(api: Client, project: dict[str, Any]) -> None:
+    """`field:(* OR x)` is `field:*`: the other values add nothing (and no stray argument)."""
+    key = project["attributes"]["key"]
+    with_team = api.new_case(project["id"], "with")
+    r = api.post(
+        f"/api/v2/cases/{with_team['id']}/attributes",
+        json={"data": {"type": "case", "attributes": {"attributes": {"team": ["red"]}}}},
+    )
+    assert r.status_code == 200, r.text
+    api.new_case(project["id"], "without")
+    for text in ("attributes.team:(* OR blue)", "attributes.team:(blue OR *)"):
+        r = api.get("/api/v2/cases", params={"filter": f"project:{key} {text}"})
+        assert r.status_code == 200, r.text
+        assert [c["id"] for c in r.json()["data"]] == [with_team["id"]]

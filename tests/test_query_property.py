@@ -137,6 +137,8 @@ TERMS = [
     "custom.n:[1 TO 3]",
     "custom.n:{1 TO 3}",
     "custom.n:<=-1",
+    "attributes.service:(* OR api)",
+    "custom.n:(>2 OR *)",
     "custom.n:*",
     "custom.tags:db",
     "custom.tags:w*",

@@ -119,16 +119,19 @@ class SqlBuilder:
         return conds[0] if len(conds) == 1 else "(" + " OR ".join(conds) + ")"
 
     def field(self, node: p.FieldMatch) -> str:
-        conds = [self.pattern("f.folded", x) for x in node.patterns]
-        for r in node.numbers:
-            parts = ["f.number IS NOT NULL"]
-            if r.low is not None:
-                parts.append(f"f.number {'>=' if r.low_inclusive else '>'} {self.arg(r.low)}")
-            if r.high is not None:
-                parts.append(f"f.number {'<=' if r.high_inclusive else '<'} {self.arg(r.high)}")
-            conds.append("(" + " AND ".join(parts) + ")")
-        if any(x.pieces == ("", "") for x in node.patterns):
-            conds = []  # field:* — the field has any value
+        conds: list[str] = []
+        # field:* (alone or among other values): the field has any value, nothing more.
+        if not any(x.pieces == ("", "") for x in node.patterns):
+            conds = [self.pattern("f.folded", x) for x in node.patterns]
+            for r in node.numbers:
+                parts = ["f.number IS NOT NULL"]
+                if r.low is not None:
+                    op = ">=" if r.low_inclusive else ">"
+                    parts.append(f"f.number {op} {self.arg(r.low)}")
+                if r.high is not None:
+                    op = "<=" if r.high_inclusive else "<"
+                    parts.append(f"f.number {op} {self.arg(r.high)}")
+                conds.append("(" + " AND ".join(parts) + ")")
         match = "" if not conds else " AND (" + " OR ".join(conds) + ")"
         return (
             "c.id IN (SELECT f.case_id FROM case_fields f WHERE f.org_id = $1"
