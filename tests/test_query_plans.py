@@ -109,7 +109,7 @@ async def _plan(db: Database, text: str, page: bool) -> str:
         compiled = await compile_query(conn, org_id=ORG, text=text, engine=db.engine)
         if page:
             where, args = await compile_for_page(
-                conn, org_id=ORG, plan=compiled.plan, engine=db.engine
+                conn, org_id=ORG, compiled=compiled, engine=db.engine
             )
             order = search_sql.order_by("created_at", False)
             statement = search_sql.page(where, order, len(args) + 1, len(args) + 2)

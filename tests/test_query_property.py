@@ -316,8 +316,8 @@ async def _select(db: Database, org: str, text: str, engine: str) -> tuple[set[s
         )
         # The same plan, every full-text term written for walking cases in order (SQLite
         # chooses that form for words matching many cases): the same cases.
-        _, _, queries = to_sql(compiled.plan, engine=engine, org_id=org)
-        where, args, _ = to_sql(compiled.plan, engine=engine, org_id=org, common=frozenset(queries))
+        common = frozenset(compiled.fts_queries)
+        where, args, _ = to_sql(compiled.plan, engine=engine, org_id=org, common=common)
         walked = await conn.fetch(
             f"SELECT c.id FROM cases c WHERE c.org_id = $1 AND {where}", *args
         )

@@ -15,12 +15,13 @@ from opencase.query.sql import to_sql
 
 
 class Compiled(msgspec.Struct, frozen=True):
-    """A condition over `cases c` (`where`), its arguments (`args[0]` is the org id) and the
-    resolved plan it came from."""
+    """A condition over `cases c` (`where`), its arguments (`args[0]` is the org id), the
+    resolved plan it came from and the SQLite full-text queries in it."""
 
     where: str
     args: list[object]
     plan: p.Plan
+    fts_queries: list[str]
 
 
 async def resolve_query(
@@ -36,19 +37,19 @@ async def compile_query(
 ) -> Compiled:
     """The SQL condition of a query for this organisation and engine."""
     plan = await resolve_query(conn, org_id=org_id, text=text, now=now)
-    where, args, _ = to_sql(plan, engine=engine, org_id=org_id)
-    return Compiled(where=where, args=args, plan=plan)
+    where, args, queries = to_sql(plan, engine=engine, org_id=org_id)
+    return Compiled(where=where, args=args, plan=plan, fts_queries=queries)
 
 
 async def compile_for_page(
-    conn: Connection, *, org_id: str, plan: p.Plan, engine: str
+    conn: Connection, *, org_id: str, compiled: Compiled, engine: str
 ) -> tuple[str, list[object]]:
     """The plan's condition for a query that reads cases in index order and stops after a page.
 
     On SQLite a word matching many cases is better tested case by case along that order than
     used to look up every match: past about sqrt(10 x cases) matches, the walk reads fewer
     rows. FTS5 counts a word's matches in a few milliseconds even when they are many."""
-    where, args, queries = to_sql(plan, engine=engine, org_id=org_id)
+    where, args, queries = compiled.where, compiled.args, compiled.fts_queries
     if not queries:
         return where, args
     size = await conn.fetchval("SELECT max(rowid) FROM case_search_rows") or 0
@@ -60,7 +61,7 @@ async def compile_for_page(
             common.add(query)
     if not common:
         return where, args
-    where, args, _ = to_sql(plan, engine=engine, org_id=org_id, common=frozenset(common))
+    where, args, _ = to_sql(compiled.plan, engine=engine, org_id=org_id, common=frozenset(common))
     return where, args
 
 

@@ -67,7 +67,7 @@ async def search_cases(
         compiled = await _compile(conn, who, text, db.engine, "filter", None)
         total = await _count(conn, who, compiled, db.engine)
         where, args = await compile_for_page(
-            conn, org_id=who.org_id, plan=compiled.plan, engine=db.engine
+            conn, org_id=who.org_id, compiled=compiled, engine=db.engine
         )
         if start is not None:
             page_number = start.page
