@@ -124,18 +124,30 @@ class Client:
         assert r.status_code == 201, r.text
         return r.json()["data"]
 
-    def new_case(self, project_id: str, title: str = "A case", **attributes: Any) -> dict[str, Any]:
-        r = self.post("/api/v2/cases", json=case_body(project_id, title, **attributes))
+    def new_case(
+        self,
+        project_id: str,
+        title: str = "A case",
+        assignee: str | None = None,
+        **attributes: Any,
+    ) -> dict[str, Any]:
+        body = case_body(project_id, title, assignee, **attributes)
+        r = self.post("/api/v2/cases", json=body)
         assert r.status_code == 201, r.text
         return r.json()["data"]
 
 
-def case_body(project_id: str, title: str = "A case", **attributes: Any) -> dict[str, Any]:
+def case_body(
+    project_id: str, title: str = "A case", assignee: str | None = None, **attributes: Any
+) -> dict[str, Any]:
+    relationships: dict[str, Any] = {"project": {"data": {"id": project_id, "type": "project"}}}
+    if assignee is not None:
+        relationships["assignee"] = {"data": {"id": assignee, "type": "user"}}
     return {
         "data": {
             "type": "case",
             "attributes": {"title": title, "type_id": STANDARD_TYPE, **attributes},
-            "relationships": {"project": {"data": {"id": project_id, "type": "project"}}},
+            "relationships": relationships,
         }
     }
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import STANDARD_TYPE, Client, Keys, Server
+from conftest import Client, Keys, Server
 
 COUNT = "/api/v2/cases/count"
 AGGREGATE = "/api/v2/cases/aggregate"
@@ -114,18 +114,7 @@ def edit(api: Client, case_id: str, path: str, **attributes: Any) -> None:
 def new_case(
     api: Client, project: dict[str, Any], title: str, assignee: str | None = None, **attrs: Any
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "data": {
-            "type": "case",
-            "attributes": {"title": title, "type_id": STANDARD_TYPE, **attrs},
-            "relationships": {"project": {"data": {"id": project["id"], "type": "project"}}},
-        }
-    }
-    if assignee is not None:
-        body["data"]["relationships"]["assignee"] = {"data": {"id": assignee, "type": "user"}}
-    r = api.post("/api/v2/cases", json=body)
-    assert r.status_code == 201, r.text
-    data: dict[str, Any] = r.json()["data"]
+    data: dict[str, Any] = api.new_case(project["id"], title, assignee, **attrs)
     return data
 
 

@@ -154,18 +154,7 @@ def attr_key(prefix: str = "k") -> str:
 def new_case_as(
     api: Client, project: dict[str, Any], title: str, assignee: str | None = None, **attrs: Any
 ) -> Case:
-    body: dict[str, Any] = {
-        "data": {
-            "type": "case",
-            "attributes": {"title": title, "type_id": STANDARD_TYPE, **attrs},
-            "relationships": {"project": {"data": {"id": project["id"], "type": "project"}}},
-        }
-    }
-    if assignee is not None:
-        body["data"]["relationships"]["assignee"] = {"data": {"id": assignee, "type": "user"}}
-    r = api.post("/api/v2/cases", json=body)
-    assert r.status_code == 201, r.text
-    data: Case = r.json()["data"]
+    data: Case = api.new_case(project["id"], title, assignee, **attrs)
     return data
 
 
