@@ -90,30 +90,19 @@ def archive(api: Client, case_id: str) -> None:
     assert r.status_code == 200, r.text
 
 
-def add_insights(api: Client, case_id: str, *insights: tuple[str, str, str]) -> None:
-    body = {
-        "data": {
-            "type": "case",
-            "attributes": {
-                "insights": [{"type": t, "resource_id": i, "ref": ref} for t, i, ref in insights]
-            },
-        }
-    }
-    r = api.put(f"/api/v2/cases/{case_id}/insights", json=body)
+def _insights(api: Client, method: str, case_id: str, insights: tuple[Any, ...]) -> None:
+    listed = [{"type": t, "resource_id": i, "ref": ref} for t, i, ref in insights]
+    body = {"data": {"type": "case", "attributes": {"insights": listed}}}
+    r = api.request(method, f"/api/v2/cases/{case_id}/insights", json=body)
     assert r.status_code == 200, r.text
+
+
+def add_insights(api: Client, case_id: str, *insights: tuple[str, str, str]) -> None:
+    _insights(api, "PUT", case_id, insights)
 
 
 def remove_insights(api: Client, case_id: str, *insights: tuple[str, str, str]) -> None:
-    body = {
-        "data": {
-            "type": "case",
-            "attributes": {
-                "insights": [{"type": t, "resource_id": i, "ref": ref} for t, i, ref in insights]
-            },
-        }
-    }
-    r = api.delete(f"/api/v2/cases/{case_id}/insights", json=body)
-    assert r.status_code == 200, r.text
+    _insights(api, "DELETE", case_id, insights)
 
 
 def new_type(api: Client, name: str) -> dict[str, Any]:
