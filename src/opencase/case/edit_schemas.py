@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
+from msgspec import Meta
 
-from opencase.case.edits import RESOLVED_REASONS
+from opencase.case.edits import ATTRIBUTE_KEYS_MAX, RESOLVED_REASONS
 from opencase.case.schemas import Description, Priority, Title
 from opencase.case_type.builtin import LEGACY_STATUS
 from opencase.http.errors import ENUM_CHOICES
+from opencase.http.fields import ShortName, Uuid, documented
 
 LegacyStatus = Literal["OPEN", "IN_PROGRESS", "CLOSED"]
 ResolvedReason = Literal["FALSE_POSITIVE", "TRUE_POSITIVE", "BENIGN_POSITIVE"]
@@ -57,7 +59,7 @@ class CaseUpdatePriorityRequest(msgspec.Struct, frozen=True):
 
 
 class CaseUpdateStatusAttributes(msgspec.Struct, frozen=True):
-    status_name: str | None = None
+    status_name: ShortName | None = None
     status: LegacyStatus | None = None  # deprecated in the spec, still accepted
 
 
@@ -70,8 +72,11 @@ class CaseUpdateStatusRequest(msgspec.Struct, frozen=True):
     data: CaseUpdateStatus
 
 
+DueDate = Annotated[str, Meta(max_length=10, extra_json_schema={"format": "date"})]
+
+
 class CaseUpdateDueDateAttributes(msgspec.Struct, frozen=True):
-    due_date: str | None  # YYYY-MM-DD; null clears it (required, but may be null)
+    due_date: DueDate | None  # YYYY-MM-DD; null clears it (required, but may be null)
 
 
 class CaseUpdateDueDate(msgspec.Struct, frozen=True):
@@ -98,7 +103,7 @@ class CaseUpdateResolvedReasonRequest(msgspec.Struct, frozen=True):
 
 class CaseUpdateAttributesAttributes(msgspec.Struct, frozen=True):
     # Checked by the service (key -> list of strings), whose errors point at the exact key.
-    attributes: dict[str, Any]
+    attributes: Annotated[dict[str, Any], documented(max_properties=ATTRIBUTE_KEYS_MAX)]
 
 
 class CaseUpdateAttributes(msgspec.Struct, frozen=True):
@@ -111,7 +116,7 @@ class CaseUpdateAttributesRequest(msgspec.Struct, frozen=True):
 
 
 class CaseAssignAttributes(msgspec.Struct, frozen=True):
-    assignee_id: str
+    assignee_id: Uuid
 
 
 class CaseAssign(msgspec.Struct, frozen=True):
@@ -124,7 +129,7 @@ class CaseAssignRequest(msgspec.Struct, frozen=True):
 
 
 class ProjectRelationshipData(msgspec.Struct, frozen=True):
-    id: str
+    id: Uuid
     type: Literal["project"]
 
 

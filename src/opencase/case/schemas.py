@@ -11,6 +11,7 @@ from opencase.case.models import DESCRIPTION_MAX, PRIORITIES, TITLE_MAX, CaseVie
 from opencase.case_type.builtin import BUILTIN_BY_ID, LEGACY_STATUS, STATUS_GROUPS
 from opencase.core.clock import rfc3339, rfc3339_opt
 from opencase.http.errors import ENUM_CHOICES
+from opencase.http.fields import ShortName, Uuid
 from opencase.http.jsonapi import (
     ProjectRef,
     ProjectRelationship,
@@ -25,15 +26,16 @@ ENUM_CHOICES["priority"] = ("P1", "P2", "P3", "P4", "P5", "NOT_DEFINED")
 
 Title = Annotated[str, Meta(min_length=1, max_length=TITLE_MAX)]
 Description = Annotated[str, Meta(max_length=DESCRIPTION_MAX)]
+CUSTOM_ATTRIBUTES_MAX = 200  # values one new case may set
 
 
 class CaseCreateAttributes(msgspec.Struct, frozen=True):
     title: Title
-    type_id: str
+    type_id: Uuid
     description: Description = ""
     priority: Priority = "NOT_DEFINED"
-    status_name: str | None = None
-    custom_attributes: dict[str, Any] = {}
+    status_name: ShortName | None = None
+    custom_attributes: Annotated[dict[str, Any], Meta(max_length=CUSTOM_ATTRIBUTES_MAX)] = {}
 
 
 class UserRelationshipIn(msgspec.Struct, frozen=True):

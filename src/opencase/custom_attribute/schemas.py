@@ -12,10 +12,15 @@ from opencase.custom_attribute.models import (
     DISPLAY_NAME_MAX,
     KEY_MAX,
     MAP_FROM_MAX,
+    OPTION_MAX,
+    OPTIONS_MAX,
+    TEXT_MAX,
     TYPES,
+    VALUES_MAX,
     Config,
 )
 from opencase.http.errors import ENUM_CHOICES
+from opencase.http.fields import documented
 
 CustomAttributeType = Literal["URL", "TEXT", "NUMBER", "SELECT"]
 ENUM_CHOICES["attributes/type"] = TYPES
@@ -23,15 +28,15 @@ ENUM_CHOICES["attributes/type"] = TYPES
 DisplayName = Annotated[str, Meta(min_length=1, max_length=DISPLAY_NAME_MAX)]
 Description = Annotated[str, Meta(max_length=DESCRIPTION_MAX)]
 MapFrom = Annotated[str, Meta(max_length=MAP_FROM_MAX)]
-Scalar = str | int | float
+Scalar = Annotated[str, documented(max_length=TEXT_MAX)] | int | float
 
 
 class SelectOption(msgspec.Struct, frozen=True):
-    value: str
+    value: Annotated[str, documented(max_length=OPTION_MAX)]
 
 
 class TypeData(msgspec.Struct, frozen=True):
-    options: list[SelectOption] = []
+    options: Annotated[list[SelectOption], documented(max_items=OPTIONS_MAX)] = []
 
 
 class CustomAttributeConfigCreateAttributes(msgspec.Struct, frozen=True):
@@ -98,7 +103,7 @@ class CustomAttributeConfigsResponse(msgspec.Struct, frozen=True):
 class CustomAttributeValue(msgspec.Struct, frozen=True):
     type: CustomAttributeType
     is_multi: bool
-    value: Scalar | list[Scalar]
+    value: Scalar | Annotated[list[Scalar], documented(max_items=VALUES_MAX)]
 
 
 class CaseUpdateCustomAttribute(msgspec.Struct, frozen=True):

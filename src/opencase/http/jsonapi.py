@@ -6,11 +6,12 @@ from typing import Literal
 
 import msgspec
 
+from opencase.http.fields import Uuid
 from opencase.identity.models import User
 
 
 class UserRef(msgspec.Struct, frozen=True):
-    id: str
+    id: Uuid
     type: Literal["user"] = "user"
 
 
@@ -19,7 +20,7 @@ class UserRelationship(msgspec.Struct, frozen=True):
 
 
 class ProjectRef(msgspec.Struct, frozen=True):
-    id: str
+    id: Uuid
     type: Literal["project"] = "project"
 
 

@@ -21,6 +21,7 @@ from opencase.core.config import Settings
 from opencase.core.db import Database
 from opencase.core.errors import DomainError
 from opencase.http.errors import ApiError, from_domain, from_validation
+from opencase.http.limits import JSON_DEPTH_MAX, QUERY_PARAM_MAX, too_deep
 from opencase.identity.models import Principal
 from opencase.identity.service import Authenticator
 
@@ -170,6 +171,10 @@ def _nul_pointer(value: Any, pointer: str) -> str | None:
 def _decode(raw: bytes, route: Route) -> Any:
     if not raw.strip():
         raise ApiError.simple(400, "a JSON request body is required", pointer="")
+    if too_deep(raw):
+        raise ApiError.simple(
+            400, f"JSON nests deeper than {JSON_DEPTH_MAX} levels of objects and arrays", pointer=""
+        )
     try:
         body = msgspec.json.decode(raw, type=route.body)
     except msgspec.ValidationError as exc:
@@ -184,11 +189,17 @@ def _decode(raw: bytes, route: Route) -> Any:
     return body
 
 
-def _check_nul(params: Mapping[str, Any]) -> None:
+def _check_params(params: Mapping[str, Any]) -> None:
     for name, value in params.items():
         values = value if isinstance(value, list) else [value]
-        if any(isinstance(v, str) and "\x00" in v for v in values):
-            raise ApiError.simple(400, _NUL, parameter=name)
+        for v in values:
+            if not isinstance(v, str):
+                continue
+            if "\x00" in v:
+                raise ApiError.simple(400, _NUL, parameter=name)
+            if len(v) > QUERY_PARAM_MAX:
+                detail = f"{name} is longer than {QUERY_PARAM_MAX} characters"
+                raise ApiError.simple(400, detail, parameter=name)
 
 
 def _responder(state: State, route: Route) -> Callable[..., Awaitable[None]]:
@@ -198,8 +209,8 @@ def _responder(state: State, route: Route) -> Callable[..., Awaitable[None]]:
         _resource: object, req: falcon.asgi.Request, resp: falcon.asgi.Response, **params: str
     ) -> None:
         principal = await _authenticate(state, req, route.scope) if route.auth else None
-        _check_nul(params)
-        _check_nul(req.params)
+        _check_params(params)
+        _check_params(req.params)
         body = _decode(await _read_body(req, limit), route) if route.body is not None else None
         ctx = Ctx(state.db, principal, params, req.params, body)  # type: ignore[arg-type]
         status, payload = await route.handler(ctx)

@@ -7,6 +7,7 @@ from typing import Literal
 import msgspec
 
 from opencase.http.errors import ENUM_CHOICES
+from opencase.http.fields import Uuid
 from opencase.link.models import ENTITY_TYPES, RELATIONSHIPS, EntityType, Link, Relationship
 
 ENUM_CHOICES["attributes/parent_entity_type"] = ENTITY_TYPES
@@ -16,9 +17,9 @@ ENUM_CHOICES["attributes/relationship"] = RELATIONSHIPS
 
 class CaseLinkAttributes(msgspec.Struct, frozen=True):
     parent_entity_type: EntityType
-    parent_entity_id: str
+    parent_entity_id: Uuid
     child_entity_type: EntityType
-    child_entity_id: str
+    child_entity_id: Uuid
     relationship: Relationship
 
 

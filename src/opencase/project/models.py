@@ -6,6 +6,7 @@ import msgspec
 
 KEY_MAX = 10
 NAME_MAX = 200
+CASE_TYPES_MAX = 100  # custom case types one project enables
 
 
 class Project(msgspec.Struct, frozen=True):

@@ -8,15 +8,17 @@ import msgspec
 from msgspec import Meta
 
 from opencase.core.clock import rfc3339, rfc3339_opt
-from opencase.project.models import KEY_MAX, NAME_MAX, Project
+from opencase.http.fields import Uuid
+from opencase.project.models import CASE_TYPES_MAX, KEY_MAX, NAME_MAX, Project
 
 Name = Annotated[str, Meta(min_length=1, max_length=NAME_MAX)]
+CaseTypeIds = Annotated[list[Uuid], Meta(max_length=CASE_TYPES_MAX)]
 
 
 class ProjectCreateAttributes(msgspec.Struct, frozen=True):
     name: Name
     key: Annotated[str, Meta(min_length=1, max_length=KEY_MAX)]
-    enabled_custom_case_types: list[str] = []
+    enabled_custom_case_types: CaseTypeIds = []
 
 
 class ProjectCreate(msgspec.Struct, frozen=True):
@@ -30,7 +32,7 @@ class ProjectCreateRequest(msgspec.Struct, frozen=True):
 
 class ProjectUpdateAttributes(msgspec.Struct, frozen=True):
     name: Name | None = None
-    enabled_custom_case_types: list[str] | None = None
+    enabled_custom_case_types: CaseTypeIds | None = None
 
 
 class ProjectUpdate(msgspec.Struct, frozen=True):

@@ -8,7 +8,9 @@ import msgspec
 from msgspec import Meta
 
 from opencase.case.schemas import CaseResource
+from opencase.http.fields import ShortName, documented
 from opencase.http.jsonapi import UserResource
+from opencase.query.parser import QUERY_MAX
 from opencase.search.models import GROUP_FIELDS_MAX, GROUPS_MAX
 
 
@@ -56,12 +58,12 @@ class CountResponse(msgspec.Struct, frozen=True):
 
 
 class AggregateGroupBy(msgspec.Struct, frozen=True):
-    groups: Annotated[list[str], Meta(max_length=GROUP_FIELDS_MAX)]
+    groups: Annotated[list[ShortName], Meta(max_length=GROUP_FIELDS_MAX)]
     limit: Annotated[int, Meta(ge=1, le=GROUPS_MAX)]
 
 
 class AggregateAttributes(msgspec.Struct, frozen=True):
-    query_filter: str
+    query_filter: Annotated[str, documented(max_length=QUERY_MAX)]
     group_by: AggregateGroupBy
 
 

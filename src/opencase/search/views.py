@@ -9,9 +9,11 @@ from opencase.core.errors import InvalidInput
 from opencase.http import query
 from opencase.http.routing import Ctx, Param, Reply, Route
 from opencase.query.errors import blamed_on
-from opencase.query.parser import parse
+from opencase.query.parser import QUERY_MAX, parse
 from opencase.search import service
 from opencase.search.models import (
+    CURSOR_MAX,
+    GROUP_BYS_MAX,
     GROUP_FIELDS_MAX,
     GROUPS_MAX,
     PAGE_SIZE_DEFAULT,
@@ -135,7 +137,7 @@ SEARCH_PARAMS = (
     ),
     Param(
         "page[cursor]",
-        {"type": "string"},
+        {"type": "string", "maxLength": CURSOR_MAX},
         "The `meta.page.next_cursor` of the previous page: continues after its last case.",
     ),
     Param(
@@ -146,15 +148,19 @@ SEARCH_PARAMS = (
     Param("sort[asc]", {"type": "boolean", "default": False}, "Ascending order when true."),
     Param(
         "filter",
-        {"type": "string"},
+        {"type": "string", "maxLength": QUERY_MAX},
         "A query such as `status:open priority:P1 project:SEC login`; see the README.",
     ),
 )
 COUNT_PARAMS = (
-    Param("query_filter", {"type": "string"}, "A query, as SearchCases' filter."),
+    Param(
+        "query_filter",
+        {"type": "string", "maxLength": QUERY_MAX},
+        "A query, as SearchCases' filter.",
+    ),
     Param(
         "group_bys",
-        {"type": "string"},
+        {"type": "string", "maxLength": GROUP_BYS_MAX},
         "Comma-separated fields to count by, each on its own (status, priority, project, type,"
         " assignee, creator, archived or an attribute key).",
     ),

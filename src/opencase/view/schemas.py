@@ -9,6 +9,7 @@ import msgspec
 from msgspec import Meta
 
 from opencase.core.clock import rfc3339, rfc3339_opt
+from opencase.http.fields import Uuid
 from opencase.http.jsonapi import ProjectRef, ProjectRelationship, UserRef, UserRelationship
 from opencase.view.models import NAME_MAX, NP_RULE_ID_MAX, QUERY_MAX, SavedView
 
@@ -20,7 +21,7 @@ NpRuleId = Annotated[str, Meta(min_length=1, max_length=NP_RULE_ID_MAX)]
 class CaseViewCreateAttributes(msgspec.Struct, frozen=True):
     name: Name
     query: Query
-    project_id: str
+    project_id: Uuid
     np_rule_id: NpRuleId | None = None
 
 
