@@ -26,6 +26,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 
+# The fuzzing suites' fixtures (fuzz_keys, fuzz_world).
+pytest_plugins = ["fuzzing"]
+
 PG_ADMIN_URL = os.environ.get("OPENCASE_TEST_PG", "postgresql://root@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 STANDARD_TYPE = "00000000-0000-0000-0000-000000000001"
