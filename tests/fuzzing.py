@@ -3,8 +3,8 @@
 The fuzzers' requests carry a key pair of an organisation of their own (`fuzzco`), so what
 they create or delete is invisible to the other tests. Positive cases have their path
 parameters swapped, three times in four, for the ids of a project, case, comment, view,
-link, case type and custom attribute made for the run; else nearly every request would
-answer 404 and the handlers behind would go unexercised.
+link, case type and custom attribute made for the operation under test; else nearly every
+request would answer 404 and the handlers behind would go unexercised.
 """
 
 from __future__ import annotations
@@ -101,12 +101,29 @@ def fuzz_keys(server: Server) -> Keys:
     return server.create_keys("fuzzco", "fuzzer@fuzzco.test")
 
 
+class World:
+    """Seeded resources, made afresh for each operation, so that what one operation deletes
+    (a project and its cases, a case type) is there again for the next."""
+
+    def __init__(self, api: Client, user_id: str) -> None:
+        self.api = api
+        self.user_id = user_id
+        self.operation: str | None = None
+        self.ids: dict[str, str] = {}
+
+    def for_operation(self, operation: str) -> dict[str, str]:
+        if operation != self.operation:
+            self.ids = seed_world(self.api, self.user_id)
+            self.operation = operation
+        return self.ids
+
+
 @pytest.fixture(scope="session")
-def fuzz_world(server: Server, fuzz_keys: Keys) -> dict[str, str]:
-    return seed_world(server.client(fuzz_keys), fuzz_keys.user_id)
+def fuzz_world(server: Server, fuzz_keys: Keys) -> World:
+    return World(server.client(fuzz_keys), fuzz_keys.user_id)
 
 
-def name_real_resources(case: schemathesis.Case, world: dict[str, str]) -> None:
+def name_real_resources(case: schemathesis.Case, world: World) -> None:
     """Point a positive case's path parameters at seeded resources, three times in four."""
     if not case.path_parameters or case.meta is None:
         return
@@ -116,6 +133,7 @@ def name_real_resources(case: schemathesis.Case, world: dict[str, str]) -> None:
         return
     if zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode()) % 4 == 0:
         return
+    ids = world.for_operation(case.operation.label)
     for name in case.path_parameters:
-        if name in world:
-            case.path_parameters[name] = world[name]
+        if name in ids:
+            case.path_parameters[name] = ids[name]

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 import schemathesis
 from conftest import Keys, Server
-from fuzzing import name_real_resources
+from fuzzing import World, name_real_resources
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import ignored_auth, positive_data_acceptance
 
@@ -62,6 +62,6 @@ schema = schemathesis.pytest.from_fixture("served_schema")
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_every_operation(case: schemathesis.Case, fuzz_world: dict[str, str]) -> None:
+def test_every_operation(case: schemathesis.Case, fuzz_world: World) -> None:
     name_real_resources(case, fuzz_world)
     case.call_and_validate(excluded_checks=[positive_data_acceptance, ignored_auth])

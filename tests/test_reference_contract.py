@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import schemathesis
 from conftest import Keys, Server
-from fuzzing import name_real_resources
+from fuzzing import World, name_real_resources
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -84,7 +84,7 @@ CHECKS = [
 ]
 
 
-def _differences(operation: Any, world: dict[str, str], counts: Counter[str]) -> set[str]:
+def _differences(operation: Any, world: World, counts: Counter[str]) -> set[str]:
     """How one operation's answers to requests generated from the spec differ from it."""
     kinds: set[str] = set()
 
@@ -117,7 +117,7 @@ def _differences(operation: Any, world: dict[str, str], counts: Counter[str]) ->
 
 
 def test_every_served_operation_against_datadogs_contract(
-    server: Server, fuzz_keys: Keys, fuzz_world: dict[str, str]
+    server: Server, fuzz_keys: Keys, fuzz_world: World
 ) -> None:
     if not REFERENCE.exists():
         pytest.skip(f"reference contract not found at {REFERENCE}")

@@ -84,16 +84,17 @@ def build_document(routes: list[Route]) -> dict[str, Any]:
                     "schema": schema,
                 }
             )
-        params += [
-            {
+        for p in r.query:
+            param = {
                 "name": p.name,
                 "in": "query",
                 "required": p.required,
                 "description": p.description,
                 "schema": p.schema,
             }
-            for p in r.query
-        ]
+            if not p.required:  # `name=` is as if left out (routing._given)
+                param["allowEmptyValue"] = True
+            params.append(param)
         responses: dict[str, Any] = {}
         ok: dict[str, Any] = {"description": r.summary}
         if r.response is not None:

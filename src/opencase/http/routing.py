@@ -202,6 +202,20 @@ def _check_params(params: Mapping[str, Any]) -> None:
                 raise ApiError.simple(400, detail, parameter=name)
 
 
+def _given(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The query parameters with a value: `name=` (as an emptied form field sends) is as if
+    the parameter were left out, for every parameter alike (`allowEmptyValue` in the document)."""
+    given: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, list):
+            values = [v for v in value if v != ""]
+            if values:
+                given[name] = values if len(values) > 1 else values[0]
+        elif value != "":
+            given[name] = value
+    return given
+
+
 def _responder(state: State, route: Route) -> Callable[..., Awaitable[None]]:
     limit = state.settings.max_body_bytes
 
@@ -212,7 +226,7 @@ def _responder(state: State, route: Route) -> Callable[..., Awaitable[None]]:
         _check_params(params)
         _check_params(req.params)
         body = _decode(await _read_body(req, limit), route) if route.body is not None else None
-        ctx = Ctx(state.db, principal, params, req.params, body)  # type: ignore[arg-type]
+        ctx = Ctx(state.db, principal, params, _given(req.params), body)  # type: ignore[arg-type]
         status, payload = await route.handler(ctx)
         resp.status = status
         if payload is not None:
