@@ -9,19 +9,25 @@ request would answer 404 and the handlers behind would go unexercised.
 
 from __future__ import annotations
 
+import uuid
 import zlib
 from typing import Any
 
 import pytest
 import schemathesis
-from conftest import Client, Keys, Server, random_key
+from conftest import Client, Keys, Server
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 
 
+def _unique() -> str:
+    # Not `random`: Hypothesis seeds it afresh for each example, so its keys would repeat.
+    return "F" + uuid.uuid4().hex[:9].upper()
+
+
 def seed_world(api: Client, user_id: str) -> dict[str, str]:
     """Resources for path parameters to name: one of each kind, all of one organisation."""
-    project = api.new_project(random_key())
+    project = api.new_project(_unique())
     case = api.new_case(project["id"], "Fuzzed", description="seed", priority="P2")
     ok = {200, 201}
 
@@ -42,7 +48,7 @@ def seed_world(api: Client, user_id: str) -> dict[str, str]:
     )
     case_type = post(
         "/api/v2/cases/types",
-        {"data": {"type": "case_type", "attributes": {"name": "Fuzz type " + random_key()}}},
+        {"data": {"type": "case_type", "attributes": {"name": "Fuzz type " + _unique()}}},
     )
     attribute = post(
         f"/api/v2/cases/types/{case_type['id']}/custom_attributes",
