@@ -22,6 +22,8 @@ tests/test_auth.py proves that from the outside.
 from __future__ import annotations
 
 import os
+from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -53,6 +55,13 @@ def served_schema(server: Server, fuzz_keys: Keys) -> Any:
 
 
 schema = schemathesis.pytest.from_fixture("served_schema")
+SENT = Counter[str]()  # requests per engine, printed at the end (pytest -s)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report() -> Iterator[None]:
+    yield
+    print(f"\nfuzzing sent {dict(SENT)} requests")
 
 
 @schema.parametrize()
@@ -62,6 +71,7 @@ schema = schemathesis.pytest.from_fixture("served_schema")
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_every_operation(case: schemathesis.Case, fuzz_world: World) -> None:
+def test_every_operation(case: schemathesis.Case, fuzz_world: World, server: Server) -> None:
+    SENT[server.engine] += 1
     name_real_resources(case, fuzz_world)
     case.call_and_validate(excluded_checks=[positive_data_acceptance, ignored_auth])
