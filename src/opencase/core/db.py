@@ -7,10 +7,9 @@ Values crossing this layer are plain Python: ids are `str` (UUID text), timestam
 microseconds since the Unix epoch, JSON columns are `str`. PostgreSQL still stores them as
 native `uuid`, `timestamptz` and `jsonb`; codecs registered on every connection convert.
 
-SQLite runs inline on the event loop (measured faster than threads or aiosqlite). None of its
-methods ever suspends, so a transaction runs start to finish without another request
-interleaving: this is what serialises concurrent writers on SQLite. A lock still guards the
-connection in case a caller awaits real I/O inside a transaction.
+SQLite statements run inline on the event loop (measured faster than threads or aiosqlite);
+only the COMMIT, which concurrent writers share (group commit), runs in a thread. A lock on
+the writer connection serialises the writers.
 """
 
 from __future__ import annotations
@@ -124,35 +123,75 @@ _ANALYSIS_LIMIT = 1000  # rows sampled per index by ANALYZE
 
 
 class SQLiteDatabase:
+    """SQLite with group commit: concurrent write transactions share one COMMIT (one fsync).
+
+    Each `transaction()` runs in a SAVEPOINT of a batch transaction held open on the writer
+    connection: a failing one rolls back only itself. A batch commits as soon as the requests
+    already waiting for the writer have had their turn (a lone request waits for nothing but
+    its own COMMIT), and at most `BATCH_MAX` transactions share one. The COMMIT (the fsync)
+    runs in a thread, so the event loop goes on serving; a transaction returns only when the
+    COMMIT that covers it has, so a 2xx still means durable. Reads use a second connection
+    and see committed data only.
+
+    The batch is bounded by the writer lock's queue, which is first come first served: the
+    COMMIT queues for the lock when the batch opens, so the transactions already waiting
+    join it and later ones form the next batch.
+    """
+
     engine = "sqlite"
 
     def __init__(self, path: str, synchronous: str = "FULL") -> None:
         self._raw = open_sqlite(path, synchronous)
         self._conn = SQLiteConnection(self._raw)
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # the writer connection
         self._raw.execute(f"PRAGMA analysis_limit={_ANALYSIS_LIMIT}")
+        self._reader = open_sqlite(path, synchronous)
+        self._reader_conn = SQLiteConnection(self._reader)
+        self._read_lock = asyncio.Lock()
+        self._batch: asyncio.Future[None] | None = None  # the open batch's COMMIT
+        self._committer: asyncio.Task[None] | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
         async with self._lock:
-            # IMMEDIATE takes the write lock up front, so a transaction never fails half-way
-            # on a lock upgrade when another process (the CLI) writes at the same time.
-            self._raw.execute("BEGIN IMMEDIATE")
+            if self._batch is None:
+                # IMMEDIATE takes the write lock up front, so a batch never fails half-way on
+                # a lock upgrade when another process (the CLI) writes at the same time.
+                self._raw.execute("BEGIN IMMEDIATE")
+                self._batch = asyncio.get_running_loop().create_future()
+                self._committer = asyncio.create_task(self._commit(self._batch))
+            batch = self._batch
+            self._raw.execute("SAVEPOINT request")
             try:
                 yield self._conn
             except BaseException:
-                self._raw.execute("ROLLBACK")
+                self._raw.execute("ROLLBACK TO request")
+                self._raw.execute("RELEASE request")
                 raise
-            self._raw.execute("COMMIT")
+            self._raw.execute("RELEASE request")
+        await asyncio.shield(batch)
+
+    async def _commit(self, batch: asyncio.Future[None]) -> None:
+        async with self._lock:
+            self._batch = None
+            try:
+                await asyncio.to_thread(self._raw.execute, "COMMIT")
+            except Exception as exc:  # every transaction of the batch fails with it
+                if self._raw.in_transaction:
+                    self._raw.execute("ROLLBACK")
+                batch.set_exception(exc)
+                batch.exception()  # retrieved: the waiters raise it, not the event loop
+            else:
+                batch.set_result(None)
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Connection]:
-        async with self._lock:
-            self._raw.execute("BEGIN")
+        async with self._read_lock:
+            self._reader.execute("BEGIN")
             try:
-                yield self._conn
+                yield self._reader_conn
             finally:
-                self._raw.execute("COMMIT")
+                self._reader.execute("COMMIT")
 
     async def optimize(self, *, full: bool = False) -> None:
         # Without statistics SQLite takes `org_id = ?` for a handful of rows and scans a whole
@@ -160,9 +199,23 @@ class SQLiteDatabase:
         # server analyses at start (sampled: about 2 s at a million cases, cold), then lets
         # SQLite re-analyse the tables it queried whose size changed a lot.
         async with self._lock:
+            await self._idle()
             self._raw.execute("ANALYZE" if full else "PRAGMA optimize")
 
+    async def _idle(self) -> None:
+        """Wait (holding the writer) until no batch is open."""
+        while self._batch is not None:
+            batch = self._batch
+            self._lock.release()
+            try:
+                await asyncio.shield(batch)
+            finally:
+                await self._lock.acquire()
+
     async def close(self) -> None:
+        async with self._lock:
+            await self._idle()
+        self._reader.close()
         self._raw.close()
 
 
