@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import msgspec
 from msgspec import Meta
@@ -120,7 +120,12 @@ def _rel(user_id: str | None) -> UserRelationship | None:
     return None if user_id is None else UserRelationship(UserRef(user_id))
 
 
-def case_resource(view: CaseView) -> CaseResource:
+def wire_insights(view: CaseView) -> list[InsightOut]:
+    return [InsightOut(i.type, i.ref, i.resource_id) for i in view.insights]
+
+
+def case_resource(view: CaseView, insights: msgspec.Raw | None = None) -> CaseResource:
+    """The case on the wire; `insights`, when given, is its insights array already encoded."""
     c = view.case
     builtin = BUILTIN_BY_ID.get(c.type_id)
     return CaseResource(
@@ -137,7 +142,8 @@ def case_resource(view: CaseView) -> CaseResource:
             type_id=c.type_id,
             attributes=c.attributes,
             custom_attributes=c.custom_attributes,
-            insights=[InsightOut(i.type, i.ref, i.resource_id) for i in view.insights],
+            # msgspec writes a Raw as it is; the document still describes the list.
+            insights=wire_insights(view) if insights is None else cast(list[InsightOut], insights),
             comment_count=c.comment_count,
             creation_source=c.creation_source,
             internal_id=c.id,
@@ -168,5 +174,5 @@ def included_users(views: list[CaseView]) -> list[UserResource]:
     return list(seen.values())
 
 
-def case_response(view: CaseView) -> CaseResponse:
-    return CaseResponse(data=case_resource(view), included=included_users([view]))
+def case_response(view: CaseView, insights: msgspec.Raw | None = None) -> CaseResponse:
+    return CaseResponse(data=case_resource(view, insights), included=included_users([view]))

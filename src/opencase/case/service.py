@@ -266,10 +266,20 @@ async def create_case(
     return CaseView(case=case, insights=[], users={u.id: u for u in map(user_from_row, users)})
 
 
-async def get_case(*, db: Database, who: Principal, ref: str) -> CaseView:
-    """One case of the caller's organisation, by UUID or key."""
+async def get_case(
+    *,
+    db: Database,
+    who: Principal,
+    ref: str,
+    insights_known: Callable[[Case], bool] = lambda case: False,
+) -> CaseView:
+    """One case of the caller's organisation, by UUID or key; its insights are not read when
+    `insights_known(case)` (the caller holds them for this version of the case)."""
     async with db.snapshot() as conn:
         case = await find_case(conn, who.org_id, ref)
+        if insights_known(case):
+            users = await users_by_ids(conn, who.org_id, _user_ids(case))
+            return CaseView(case, [], {u.id: u for u in map(user_from_row, users)})
         return await load_view(conn, who.org_id, case)
 
 

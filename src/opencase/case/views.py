@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from opencase.case import service
-from opencase.case.models import PRIORITIES
+from opencase.case.models import PRIORITIES, Case
 from opencase.case.schemas import (
     CaseCreateRequest,
     CaseEmptyRequest,
     CaseResponse,
     case_response,
+    wire_insights,
 )
 from opencase.http.routing import Ctx, Reply, Route
+from opencase.insight import fragments
 
 
 async def create_case(ctx: Ctx) -> Reply:
@@ -33,8 +37,19 @@ async def create_case(ctx: Ctx) -> Reply:
 
 
 async def get_case(ctx: Ctx) -> Reply:
-    view = await service.get_case(db=ctx.db, who=ctx.principal, ref=ctx.params["case_id"])
-    return 200, case_response(view)
+    held: list[msgspec.Raw] = []
+
+    def known(case: Case) -> bool:
+        fragment = fragments.find(case)
+        if fragment is not None:
+            held.append(fragment)
+        return fragment is not None
+
+    view = await service.get_case(
+        db=ctx.db, who=ctx.principal, ref=ctx.params["case_id"], insights_known=known
+    )
+    insights = held[0] if held else fragments.keep(view, wire_insights)
+    return 200, case_response(view, insights)
 
 
 async def archive_case(ctx: Ctx) -> Reply:

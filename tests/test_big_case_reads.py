@@ -1,0 +1,86 @@
+"""GET of a big case serves its insights from an encoded fragment kept per case version
+(insight/fragments.py); every change to the insights must show at once, in every process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from conftest import Client, Server, dispose_server, make_server
+
+from opencase.insight.fragments import MIN_INSIGHTS
+
+
+def _insight(n: int, ref: str | None = None) -> dict[str, str]:
+    return {"type": "MONITOR", "ref": ref or f"/monitors/{n}", "resource_id": str(n)}
+
+
+def _put(api: Client, case_id: str, insights: list[dict[str, str]], method: str = "PUT") -> None:
+    r = api.request(
+        method,
+        f"/api/v2/cases/{case_id}/insights",
+        json={"data": {"type": "case", "attributes": {"insights": insights}}},
+    )
+    assert r.status_code == 200, r.text
+
+
+def _check_every_read(get: Any, case_id: str, expected: list[dict[str, str]]) -> None:
+    for _ in range(4):  # the first read keeps the fragment, the others are served from it
+        got = get(f"/api/v2/cases/{case_id}").json()["data"]["attributes"]["insights"]
+        assert got == expected
+
+
+def _changes(api: Client, get: Any, project: dict[str, Any]) -> None:
+    case = api.new_case(project["id"], "big")
+    expected = [_insight(n) for n in range(MIN_INSIGHTS + 10)]
+    for start in range(0, len(expected), 100):
+        _put(api, case["id"], expected[start : start + 100])
+    _check_every_read(get, case["id"], expected)
+    _put(api, case["id"], [_insight(1000)])
+    expected.append(_insight(1000))
+    _check_every_read(get, case["id"], expected)
+    _put(api, case["id"], [_insight(3), _insight(4)], method="DELETE")
+    expected = [i for i in expected if i["resource_id"] not in {"3", "4"}]
+    _check_every_read(get, case["id"], expected)
+    _put(api, case["id"], [_insight(5, ref="/monitors/5?changed")])  # same insight, new ref
+    expected = [
+        _insight(5, "/monitors/5?changed") if i["resource_id"] == "5" else i for i in expected
+    ]
+    _check_every_read(get, case["id"], expected)
+    # Another case of the same size is never served the first one's insights.
+    other = api.new_case(project["id"], "big too")
+    others = [_insight(n + 5000) for n in range(MIN_INSIGHTS + 10)]
+    _put(api, other["id"], others)
+    _check_every_read(get, other["id"], others)
+    _check_every_read(get, case["id"], expected)
+
+
+def test_every_change_shows_at_once(api: Client, project: dict[str, Any]) -> None:
+    _changes(api, api.get, project)
+
+
+@pytest.fixture
+def two_workers(tmp_path: Path) -> Iterator[Server]:
+    srv = make_server("postgresql", tmp_path, workers=2)
+    try:
+        srv.start()
+        yield srv
+    finally:
+        dispose_server(srv)
+
+
+@pytest.mark.postgresql
+def test_every_change_shows_in_every_process(two_workers: Server) -> None:
+    """Two server processes on one PostgreSQL, each with its own fragments: a fresh TCP
+    connection per read lands on either, and each must see the last write."""
+    keys = two_workers.create_keys("acme", "alice@acme.test")
+    api = two_workers.client(keys)
+    headers = {"DD-API-KEY": keys.api_key, "DD-APPLICATION-KEY": keys.app_key}
+
+    def get(path: str) -> requests.Response:
+        return requests.get(two_workers.base_url + path, headers=headers, timeout=30)
+
+    _changes(api, get, api.new_project())
