@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,34 @@ def all_cases(client: Client, project_key: str) -> list[Any]:
         if number >= r.json()["meta"]["page"]["total"]:
             return out
         number += 1
+
+
+def kill_amid_writers(
+    server: Server,
+    writer: Callable[[int], None],
+    count: int,
+    stop: threading.Event,
+    enough: Callable[[], bool],
+    errors: list[str],
+) -> list[threading.Thread]:
+    """Run `count` writer threads until `enough()`, SIGKILL the server while they still
+    write, and wait for every writer to notice."""
+    threads = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(count)]
+    for t in threads:
+        t.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not enough():
+            assert time.monotonic() < deadline, "writers made no progress"
+            assert not errors, errors
+            time.sleep(0.005)
+        server.stop(kill=True)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    return threads
 
 
 def check_survived(client: Client, acked: list[Any]) -> None:
@@ -113,21 +141,7 @@ def test_kill_while_creating(dedicated: Server) -> None:
                 acked.append(r.json()["data"])
             i += 1
 
-    threads = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(3)]
-    for t in threads:
-        t.start()
-    try:
-        deadline = time.monotonic() + 120
-        while len(acked) < 40:
-            assert time.monotonic() < deadline, "writers made no progress"
-            assert not refused, refused
-            time.sleep(0.01)
-        server.stop(kill=True)  # SIGKILL while the writers are still posting
-    finally:
-        stop.set()
-        for t in threads:
-            t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
+    threads = kill_amid_writers(server, writer, 3, stop, lambda: len(acked) >= 40, refused)
     assert not refused, refused
     with lock:
         acknowledged = list(acked)
@@ -183,20 +197,7 @@ def test_kill_in_a_burst_of_concurrent_insight_writes(dedicated: Server) -> None
                 return
             i += 1
 
-    threads = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(16)]
-    for t in threads:
-        t.start()
-    try:
-        deadline = time.monotonic() + 120
-        while len(acked) < 80:
-            assert time.monotonic() < deadline, "writers made no progress"
-            assert not failed, failed
-            time.sleep(0.005)
-        server.stop(kill=True)
-    finally:
-        stop.set()
-        for t in threads:
-            t.join(timeout=60)
+    threads = kill_amid_writers(server, writer, 16, stop, lambda: len(acked) >= 80, failed)
     assert not failed, failed
     restart_after_kill_started(server)
     client = server.client(keys)
