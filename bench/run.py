@@ -333,7 +333,7 @@ class Api:
 class Row:
     engine: str
     scenario: str
-    kind: str  # "read" or "write": which bare ceiling it is compared with
+    kind: str  # "read", "big" or "write": which bare ceiling it is compared with
     rps: float
     p50_ms: float
     p99_ms: float
@@ -458,6 +458,7 @@ def bare_scenarios(duration: float, connections: int, tmp: Path) -> list[Row]:
         m = Measured(bare, "bare")
         return [
             m.run("bare ASGI GET (2 KB JSON)", "read", "/", None, [], duration, connections),
+            m.run("bare ASGI GET /big (120 KB)", "big", "/big", None, [], duration, connections),
             m.run(
                 "bare ASGI PUT (3 KB body)",
                 "write",
@@ -652,7 +653,7 @@ def opencase_scenarios(
             rows.append(
                 m.run(
                     f"GET /cases/{{id}} ({BIG_CASE_INSIGHTS} insights)",
-                    "read",
+                    "big",
                     "/",
                     LUA / "opencase.lua",
                     ["get", *auth, f"/api/v2/cases/{big['id']}"],
@@ -834,7 +835,7 @@ def main() -> int:
             all_rows += bare + rows
     print(
         f"\nResults ({time.strftime('%Y-%m-%d')}, {time.time() - started:.0f} s in all; ratio "
-        "= req/s over the bare ASGI GET for reads, over the bare PUT for writes; CPU = server "
+        "= req/s over the bare ASGI GET for reads (GET /big for the 1,000-insight case), over the bare PUT for writes; CPU = server "
         "process utime+stime per request, 'of it sys' its stime part; srv CPU = server CPU "
         "time / wall time; "
         "wrk CPU likewise; other = CPU used by anything else on the machine (other users, "
