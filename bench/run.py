@@ -835,7 +835,8 @@ def main() -> int:
             all_rows += bare + rows
     print(
         f"\nResults ({time.strftime('%Y-%m-%d')}, {time.time() - started:.0f} s in all; ratio "
-        "= req/s over the bare ASGI GET for reads (GET /big for the 1,000-insight case), over the bare PUT for writes; CPU = server "
+        "= req/s over the bare ASGI GET for reads (GET /big for the 1,000-insight case), "
+        "over the bare PUT for writes; CPU = server "
         "process utime+stime per request, 'of it sys' its stime part; srv CPU = server CPU "
         "time / wall time; "
         "wrk CPU likewise; other = CPU used by anything else on the machine (other users, "
