@@ -17,7 +17,7 @@ from opencase.core.db import Connection, Database, Row
 from opencase.core.errors import InvalidInput, NotFound
 from opencase.custom_attribute.values import check_case_values
 from opencase.event.service import record
-from opencase.identity.models import Principal
+from opencase.identity.models import Principal, User
 from opencase.identity.service import user_from_row
 from opencase.identity.sql import users_by_ids
 
@@ -94,14 +94,19 @@ def _user_ids(case: Case) -> list[str]:
     return list(dict.fromkeys(i for i in ids if i is not None))
 
 
+async def _users_of(conn: Connection, org_id: str, cases: list[Case]) -> dict[str, User]:
+    """The users the cases refer to, by id, in one query."""
+    ids = list(dict.fromkeys(i for c in cases for i in _user_ids(c)))
+    return {u.id: u for u in map(user_from_row, await users_by_ids(conn, org_id, ids))}
+
+
 async def load_view(conn: Connection, org_id: str, case: Case) -> CaseView:
     """A case with its insights and the users it refers to."""
     rows = await conn.fetch(sql.INSIGHTS_OF_CASE, org_id, case.id)
-    users = await users_by_ids(conn, org_id, _user_ids(case))
     return CaseView(
         case=case,
         insights=[Insight(r["type"], r["ref"], r["resource_id"]) for r in rows],
-        users={u.id: u for u in map(user_from_row, users)},
+        users=await _users_of(conn, org_id, [case]),
     )
 
 
@@ -110,8 +115,7 @@ async def load_views(conn: Connection, org_id: str, cases: list[Case]) -> list[C
     insights: dict[str, list[Insight]] = {c.id: [] for c in cases}
     for r in await sql.insights_of_cases(conn, org_id, list(insights)):
         insights[str(r["case_id"])].append(Insight(r["type"], r["ref"], r["resource_id"]))
-    ids = list(dict.fromkeys(i for c in cases for i in _user_ids(c)))
-    users = {u.id: u for u in map(user_from_row, await users_by_ids(conn, org_id, ids))}
+    users = await _users_of(conn, org_id, cases)
     return [CaseView(case=c, insights=insights[c.id], users=users) for c in cases]
 
 
@@ -262,8 +266,8 @@ async def create_case(
                 "assignee_id": assignee_id,
             },
         )
-        users = await users_by_ids(conn, who.org_id, _user_ids(case))
-    return CaseView(case=case, insights=[], users={u.id: u for u in map(user_from_row, users)})
+        users = await _users_of(conn, who.org_id, [case])
+    return CaseView(case=case, insights=[], users=users)
 
 
 async def get_case(
@@ -278,8 +282,7 @@ async def get_case(
     async with db.snapshot() as conn:
         case = await find_case(conn, who.org_id, ref)
         if insights_known(case):
-            users = await users_by_ids(conn, who.org_id, _user_ids(case))
-            return CaseView(case, [], {u.id: u for u in map(user_from_row, users)})
+            return CaseView(case, [], await _users_of(conn, who.org_id, [case]))
         return await load_view(conn, who.org_id, case)
 
 

@@ -149,7 +149,7 @@ class SQLiteDatabase:
         self._reader_conn = SQLiteConnection(self._reader)
         self._read_lock = asyncio.Lock()
         self._batch: asyncio.Future[None] | None = None  # the open batch's COMMIT
-        self._committer: asyncio.Task[None] | None = None
+        self._committer: asyncio.Task[None] | None = None  # held so the task is not collected
         self._waiting = 0  # transactions waiting for the writer
         self._batch_size = 0
         self._fewest_tasks = 1 << 30  # the fewest tasks seen running a transaction
