@@ -34,6 +34,30 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 STANDARD_TYPE = "00000000-0000-0000-0000-000000000001"
 
 
+# Datadog's contract, beside the checkout (../shared/reference/); tests needing it skip without.
+REFERENCE_CONTRACT = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "reference"
+    / "datadog-case-management-openapi.yaml"
+)
+
+
+def reference_contract_path() -> Path:
+    """The reference contract's path; skips the test when it is absent."""
+    if not REFERENCE_CONTRACT.exists():
+        pytest.skip(f"reference contract not found at {REFERENCE_CONTRACT}")
+    return REFERENCE_CONTRACT
+
+
+def reference_contract() -> dict[str, Any]:
+    """The reference contract, parsed; skips the test when it is absent."""
+    import yaml
+
+    doc: dict[str, Any] = yaml.safe_load(reference_contract_path().read_text())
+    return doc
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

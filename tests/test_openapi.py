@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from conftest import Client, Server
+from conftest import Client, Server, reference_contract
 
 import opencase
 from opencase.app import API_ROUTES
 
 METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
 META_PATHS = {"/healthz": "Health", "/api/v2/openapi.json": "OpenAPI"}
-REFERENCE = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "reference"
-    / "datadog-case-management-openapi.yaml"
-)
 
 
 @pytest.fixture(scope="module")
@@ -276,10 +269,7 @@ def test_error_schema_matches_a_real_error(doc: dict[str, Any], api: Client) -> 
 
 def test_operations_exist_in_datadogs_contract(doc: dict[str, Any]) -> None:
     """Each API operation has the method, path and operationId Datadog's spec gives it."""
-    yaml = pytest.importorskip("yaml")
-    if not REFERENCE.exists():
-        pytest.skip(f"reference contract not found at {REFERENCE}")
-    reference = yaml.safe_load(REFERENCE.read_text())
+    reference = reference_contract()
     theirs = {
         (method.upper(), path): op["operationId"]
         for path, item in reference["paths"].items()

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-import pytest
 import schemathesis
-from conftest import Keys, Server
+from conftest import Keys, Server, reference_contract, reference_contract_path
 from fuzzing import World, name_real_resources
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import (
@@ -31,12 +29,6 @@ from schemathesis.openapi.checks import JsonSchemaError, UndefinedContentType, U
 
 from opencase.app import API_ROUTES
 
-REFERENCE = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "reference"
-    / "datadog-case-management-openapi.yaml"
-)
 EXAMPLES = int(os.environ.get("OPENCASE_FUZZ_EXAMPLES", "10"))
 
 # Status codes opencase answers where Datadog's spec lists none for the operation.
@@ -125,9 +117,7 @@ def _differences(operation: Any, world: World, counts: Counter[str]) -> set[str]
 def test_every_served_operation_against_datadogs_contract(
     server: Server, fuzz_keys: Keys, fuzz_world: World
 ) -> None:
-    if not REFERENCE.exists():
-        pytest.skip(f"reference contract not found at {REFERENCE}")
-    schema = schemathesis.openapi.from_path(REFERENCE)
+    schema = schemathesis.openapi.from_path(reference_contract_path())
     auth = {"DD-API-KEY": fuzz_keys.api_key, "DD-APPLICATION-KEY": fuzz_keys.app_key}
     schema.config.update(base_url=server.base_url, headers=auth, request_timeout=30)
     schema.config.generation.update(with_security_parameters=False)
@@ -159,17 +149,9 @@ def test_every_served_operation_against_datadogs_contract(
     assert undeclared == {}, "\n".join(report)
 
 
-def _reference() -> dict[str, Any]:
-    yaml = pytest.importorskip("yaml")
-    if not REFERENCE.exists():
-        pytest.skip(f"reference contract not found at {REFERENCE}")
-    doc: dict[str, Any] = yaml.safe_load(REFERENCE.read_text())
-    return doc
-
-
 def test_errors_are_objects_where_the_spec_says_strings(api: Any) -> None:
     """Spec and recorded behaviour differ; opencase follows the recorded service."""
-    spec = _reference()["components"]["schemas"]["APIErrorResponse"]
+    spec = reference_contract()["components"]["schemas"]["APIErrorResponse"]
     assert spec["properties"]["errors"]["items"]["type"] == "string"
     r = api.get("/api/v2/cases/00000000-0000-4000-8000-000000000000")
     assert r.status_code == 404
@@ -180,7 +162,7 @@ def test_errors_are_objects_where_the_spec_says_strings(api: Any) -> None:
 
 def test_content_type_is_jsonapi_where_the_spec_says_json(api: Any) -> None:
     """Spec and recorded behaviour differ; opencase follows the recorded service."""
-    op = _reference()["paths"]["/api/v2/cases/projects"]["get"]
+    op = reference_contract()["paths"]["/api/v2/cases/projects"]["get"]
     assert set(op["responses"]["200"]["content"]) == {"application/json"}
     r = api.get("/api/v2/cases/projects")
     assert r.status_code == 200
