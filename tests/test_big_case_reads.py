@@ -62,6 +62,19 @@ def test_every_change_shows_at_once(api: Client, project: dict[str, Any]) -> Non
     _changes(api, api.get, project)
 
 
+def test_a_kept_fragment_is_no_way_into_another_organisation(
+    api: Client, other_api: Client, project: dict[str, Any]
+) -> None:
+    case = api.new_case(project["id"], "big")
+    insights = [_insight(n) for n in range(MIN_INSIGHTS)]
+    _put(api, case["id"], insights)
+    _check_every_read(api.get, case["id"], insights)  # kept now
+    for ref in (case["id"], case["attributes"]["key"]):
+        r = other_api.get(f"/api/v2/cases/{ref}")
+        assert r.status_code == 404, r.text
+        assert r.json()["errors"][0]["title"] == "case not found"
+
+
 @pytest.fixture
 def two_workers(tmp_path: Path) -> Iterator[Server]:
     srv = make_server("postgresql", tmp_path, workers=2)
