@@ -523,3 +523,30 @@ def test_overlapping_bulk_requests_in_opposite_orders_both_succeed(
             assert after["from"] == before["to"]
             assert after["from"] != after["to"]
         assert get(api, case_id)["attributes"]["priority"] == f"P{chain[-1]['to']}"
+
+
+def test_refused_requests_in_a_concurrent_burst_change_nothing(
+    server: Server, keys: Keys, api: Client, project: dict[str, Any]
+) -> None:
+    """24 concurrent bulk edits (on SQLite, sharing group commits): the third naming an
+    archived case gets its 400 and leaves its own case as it was; every other one lands."""
+    targets = [api.new_case(project["id"], f"burst {i}", priority="P3")["id"] for i in range(24)]
+    archived = api.new_case(project["id"], "archived")["id"]
+    ok(api, [archived], "archive")
+    statuses: dict[int, int] = {}
+
+    def edit(i: int) -> None:
+        ids = [targets[i], archived] if i % 3 == 0 else [targets[i]]
+        statuses[i] = bulk(server.client(keys), ids, "priority", priority="P1").status_code
+
+    threads = [threading.Thread(target=edit, args=(i,)) for i in range(len(targets))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert statuses == {i: 400 if i % 3 == 0 else 200 for i in range(len(targets))}
+    for i, case_id in enumerate(targets):
+        refused = i % 3 == 0
+        assert get(api, case_id)["attributes"]["priority"] == ("P3" if refused else "P1")
+        changed = "CASE_PRIORITY_UPDATED" in timeline_types(api, case_id)
+        assert changed is not refused, (i, timeline_types(api, case_id))
