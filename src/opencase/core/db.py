@@ -314,6 +314,13 @@ class PostgresDatabase:
             yield PGConnection(raw)
 
     @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[Connection]:
+        """A connection outside any transaction: each statement commits on its own, so a write
+        done in one statement is one exchange with PostgreSQL instead of BEGIN … COMMIT."""
+        async with self._pool.acquire() as raw:
+            yield PGConnection(raw)
+
+    @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Connection]:
         async with (
             self._pool.acquire() as raw,

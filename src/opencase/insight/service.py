@@ -7,14 +7,24 @@ duplicates another, and `modified_at` only moves forward.
 
 from __future__ import annotations
 
+import uuid
+
 import msgspec
 
 from opencase.case.models import CaseView, Insight
-from opencase.case.service import ensure_not_archived, find_case, load_view, next_modified_at
-from opencase.core.db import Database
+from opencase.case.service import (
+    case_from_row,
+    ensure_not_archived,
+    find_case,
+    load_view,
+    next_modified_at,
+    parse_case_ref,
+)
+from opencase.core.clock import now_us
+from opencase.core.db import Database, PostgresDatabase
 from opencase.core.errors import InvalidInput
 from opencase.event.service import record
-from opencase.identity.models import Principal
+from opencase.identity.models import Principal, User
 from opencase.insight import sql
 from opencase.insight.models import PER_CASE_MAX
 
@@ -35,11 +45,46 @@ def _as_dicts(items: list[tuple[str, str, str]]) -> list[dict[str, str]]:
     return [{"type": t, "resource_id": r, "ref": ref} for t, r, ref in items]
 
 
+async def _add_in_one_statement(
+    *, db: PostgresDatabase, who: Principal, case_ref: str, wanted: dict[tuple[str, str], str]
+) -> CaseView | None:
+    """add_insights on PostgreSQL in one statement (see sql.ADD_PG); None when it declined
+    (no such case, archived, near the per-case cap, or another writer went first) and changed
+    nothing."""
+    kind, value = parse_case_ref(case_ref)
+    async with db.autocommit() as conn:
+        row = await conn.fetchrow(
+            sql.ADD_PG,
+            who.org_id,
+            value if kind == "id" else None,
+            value if kind == "key" else None,
+            [t for t, _ in wanted],
+            [r for _, r in wanted],
+            list(wanted.values()),
+            now_us(),
+            who.user_id,
+            PER_CASE_MAX,
+            str(uuid.uuid4()),
+        )
+    if row is None or not row["allowed"]:
+        return None
+    insights = list(
+        map(Insight, row["insight_types"], row["insight_refs"], row["insight_resource_ids"])
+    )
+    users = {u[0]: User(id=u[0], email=u[1], name=u[2], handle=u[3], active=u[4])
+             for u in row["users"]}  # fmt: skip
+    return CaseView(case=case_from_row(row), insights=insights, users=users)
+
+
 async def add_insights(
     *, db: Database, who: Principal, case_ref: str, insights: list[Insight]
 ) -> CaseView:
     """Add insights to a case; an existing (type, resource_id) only gets its ref updated."""
     wanted = _collapse(insights)
+    if isinstance(db, PostgresDatabase) and wanted:
+        view = await _add_in_one_statement(db=db, who=who, case_ref=case_ref, wanted=wanted)
+        if view is not None:
+            return view
     keys = list(wanted)
     async with db.transaction() as conn:
         case = await find_case(conn, who.org_id, case_ref, for_update=True)

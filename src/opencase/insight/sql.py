@@ -42,3 +42,90 @@ UPDATE cases SET insight_count = insight_count + $3, insight_seq = insight_seq +
 modified_at = $5, modified_by = $6 WHERE org_id = $1 AND id = $2
 RETURNING insight_seq
 """
+
+
+# PostgreSQL: the whole of add_insights as one statement, so a PUT is one exchange that also
+# commits. It locks the case (FOR UPDATE), adds or re-refs the insights (ON CONFLICT), moves the
+# case's counters and `modified_at` forward and writes the event, only when something changed,
+# and returns the case as it leaves it, with its insights and users. It does nothing (`allowed`
+# false) for an archived case, one the request could take past the per-case cap, or when it had
+# to wait for another writer of the case: the lock then holds a newer version of the case than
+# the statement's snapshot, whose insights are no longer the newest (every change to a case's
+# insights also updates the case row). The caller then runs the general path, which gives the
+# precise error or serialises with the other writers. Positions follow the requested order,
+# with gaps where a requested insight already existed.
+#   $1 org, $2 case id or NULL, $3 case key or NULL, $4/$5/$6 types, resource ids and refs
+#   (distinct (type, resource_id)), $7 now, $8 actor, $9 per-case cap, $10 event id
+_CASE_COLS = (
+    "id, project_id, number, key, public_id, type_id, title, description, priority, status,"
+    " status_name, attributes, custom_attributes, creation_source, assignee_id, created_by,"
+    " modified_by, created_at, modified_at, closed_at, archived_at, due_date, resolved_reason,"
+    " comment_count, insight_count"
+)
+_C_COLS = ", ".join(f"c.{c.strip()}" for c in _CASE_COLS.split(","))
+ADD_PG = f"""
+WITH target AS (
+    SELECT $2::uuid AS id WHERE $2::uuid IS NOT NULL
+    UNION ALL
+    SELECT case_id FROM case_keys WHERE org_id = $1 AND key = $3 AND $2::uuid IS NULL
+), locked AS (
+    SELECT c.xmin::text AS version, {_C_COLS}, c.insight_seq FROM cases c
+    WHERE c.org_id = $1 AND c.id = (SELECT id FROM target) FOR UPDATE
+), ok AS (
+    SELECT id, insight_seq,
+           greatest($7::timestamptz, coalesce(modified_at, created_at) + interval '1 microsecond')
+           AS now
+    FROM locked l WHERE archived_at IS NULL AND insight_count + cardinality($4::text[]) <= $9
+      AND version = (SELECT xmin::text FROM cases WHERE org_id = $1 AND id = l.id)
+), want AS (
+    SELECT * FROM unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+    AS w(type, resource_id, ref, n)
+), ins AS (
+    INSERT INTO case_insights AS i
+        (org_id, case_id, type, resource_id, ref, position, created_at, created_by)
+    SELECT $1, ok.id, w.type, w.resource_id, w.ref, ok.insight_seq + w.n, ok.now, $8
+    FROM ok, want w
+    ON CONFLICT (org_id, case_id, type, resource_id) DO UPDATE SET ref = excluded.ref
+    WHERE i.ref IS DISTINCT FROM excluded.ref
+    RETURNING i.type, i.resource_id, i.ref, i.position
+), done AS (
+    SELECT ins.type, ins.resource_id, ins.ref, ins.position, w.n,
+           ins.position > ok.insight_seq AS added
+    FROM ins JOIN want w ON w.type = ins.type AND w.resource_id = ins.resource_id, ok
+), upd AS (
+    UPDATE cases c SET insight_count = c.insight_count + (SELECT count(*) FROM done WHERE added),
+        insight_seq = ok.insight_seq + cardinality($4::text[]), modified_at = ok.now,
+        modified_by = $8
+    FROM ok WHERE c.org_id = $1 AND c.id = ok.id AND EXISTS (SELECT 1 FROM done)
+    RETURNING {_C_COLS}
+), ev AS (
+    INSERT INTO case_events (org_id, case_id, id, created_at, actor_id, action, details)
+    SELECT $1, ok.id, $10, ok.now, $8, 'insights.added', jsonb_build_object(
+        'added', coalesce((SELECT jsonb_agg(jsonb_build_object(
+            'type', type, 'resource_id', resource_id, 'ref', ref) ORDER BY n)
+            FROM done WHERE added), '[]'::jsonb),
+        'updated', coalesce((SELECT jsonb_agg(jsonb_build_object(
+            'type', type, 'resource_id', resource_id, 'ref', ref) ORDER BY n)
+            FROM done WHERE NOT added), '[]'::jsonb))
+    FROM ok WHERE EXISTS (SELECT 1 FROM done)
+), cur AS (
+    SELECT i.type, i.resource_id, coalesce(d.ref, i.ref) AS ref, i.position
+    FROM case_insights i
+    LEFT JOIN done d ON d.type = i.type AND d.resource_id = i.resource_id AND NOT d.added
+    WHERE i.org_id = $1 AND i.case_id = (SELECT id FROM locked)
+    UNION ALL
+    SELECT type, resource_id, ref, position FROM done WHERE added
+), after AS (
+    SELECT * FROM upd
+    UNION ALL
+    SELECT {_CASE_COLS} FROM locked WHERE NOT EXISTS (SELECT 1 FROM upd)
+)
+SELECT a.*, EXISTS (SELECT 1 FROM ok) AS allowed,
+       ARRAY(SELECT type FROM cur ORDER BY position) AS insight_types,
+       ARRAY(SELECT ref FROM cur ORDER BY position) AS insight_refs,
+       ARRAY(SELECT resource_id FROM cur ORDER BY position) AS insight_resource_ids,
+       ARRAY(SELECT ROW(u.id::text, u.email, u.name, u.handle, u.active) FROM users u
+             WHERE u.org_id = $1 AND u.id IN (a.created_by, a.modified_by, a.assignee_id))
+       AS users
+FROM after a
+"""
