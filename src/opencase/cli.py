@@ -1,4 +1,4 @@
-"""The `opencase` command: serve, keys, db."""
+"""The `opencase` command: serve, keys, users, db, export, import."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from opencase.core.db import Database, connect
 from opencase.core.errors import DomainError
 from opencase.identity import service as identity
 from opencase.identity.models import DEFAULT_SCOPES, User
+from opencase.transfer import export as transfer_export
+from opencase.transfer import load as transfer_load
+from opencase.transfer.progress import reporter
 
 T = TypeVar("T")
 
@@ -177,6 +180,35 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    return _with_db(
+        load_settings(),
+        lambda db: transfer_export.export_command(
+            db=db,
+            org_name=args.org,
+            query=args.query,
+            output=args.output,
+            progress=reporter(sys.stderr),
+        ),
+    )
+
+
+def _import(args: argparse.Namespace) -> int:
+    source, size = transfer_load.open_input(args.file)
+    with source:
+        return _with_db(
+            load_settings(),
+            lambda db: transfer_load.import_file(
+                db=db,
+                org_name=args.org,
+                source=source,
+                size=size,
+                skip_invalid=args.skip_invalid,
+                progress=reporter(sys.stderr),
+            ),
+        )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="opencase", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -225,6 +257,19 @@ def _parser() -> argparse.ArgumentParser:
     dsub = dbp.add_subparsers(dest="db_command", required=True)
     up = dsub.add_parser("upgrade", help="create or migrate the schema to the newest revision")
     up.set_defaults(func=_db_upgrade)
+
+    exp = sub.add_parser("export", help="write an organisation's data as JSON Lines")
+    exp.add_argument("--org", required=True, help="name of an existing organisation")
+    exp.add_argument("--query", default="", help="export only the cases this query matches")
+    exp.add_argument("--output", "-o", help="file to write (default: standard output)")
+    exp.set_defaults(func=_export)
+    imp = sub.add_parser("import", help="load an export (JSON Lines) into an organisation")
+    imp.add_argument("file", help="the export to read; - reads standard input")
+    imp.add_argument("--org", required=True, help="organisation name (created when missing)")
+    imp.add_argument(
+        "--skip-invalid", action="store_true", help="skip bad records instead of stopping"
+    )
+    imp.set_defaults(func=_import)
     return p
 
 
