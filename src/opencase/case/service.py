@@ -11,9 +11,9 @@ import msgspec
 
 from opencase.case import sql
 from opencase.case.models import Case, CaseView, Insight
-from opencase.case_type.builtin import BUILTIN_BY_ID, DEFAULT_STATUSES, find_status
+from opencase.case_type.builtin import BUILTIN_BY_ID, DEFAULT_STATUSES, Status, find_status
 from opencase.core.clock import now_us
-from opencase.core.db import Connection, Database, Row
+from opencase.core.db import Connection, Database, PostgresDatabase, Row
 from opencase.core.errors import InvalidInput, NotFound
 from opencase.custom_attribute.values import check_case_values
 from opencase.event.service import record
@@ -177,15 +177,54 @@ async def create_case(
             )
         status = found
     now = now_us()
-    async with db.transaction() as conn:
-        type_id = await _check_type(conn, who.org_id, type_id)
-        custom_attributes = await check_case_values(
-            conn, org_id=who.org_id, type_id=type_id, values=custom_attributes
-        )
-        if assignee_id is not None:
-            assignee_id = await check_user(
-                conn, who.org_id, assignee_id, "/data/relationships/assignee/data/id"
+    if isinstance(db, PostgresDatabase):
+        async with db.autocommit() as conn:
+            type_id, custom_attributes, assignee_id = await _check_new_case(
+                conn, who.org_id, type_id, custom_attributes, assignee_id
             )
+            case = _new_case(
+                who,
+                project_id,
+                type_id,
+                title,
+                description,
+                priority,
+                status,
+                custom_attributes,
+                assignee_id,
+                now,
+            )
+            numbered = await conn.fetchrow(
+                sql.CREATE_PG,
+                case.id,
+                project_id,
+                type_id,
+                title,
+                description,
+                priority,
+                status.group,
+                status.name,
+                _json.encode(custom_attributes).decode(),
+                assignee_id,
+                who.user_id,
+                now,
+                case.closed_at,
+                who.org_id,
+                str(uuid.uuid4()),
+            )
+            if numbered is None:
+                raise NotFound("project")
+            case = msgspec.structs.replace(
+                case,
+                number=numbered["number"],
+                key=numbered["key"],
+                public_id=numbered["public_id"],
+            )
+            return CaseView(case, [], await _users_of(conn, who.org_id, [case]))
+    async with db.transaction() as conn:
+        type_id, custom_attributes, assignee_id = await _check_new_case(
+            conn, who.org_id, type_id, custom_attributes, assignee_id
+        )
         # Row locks on the project, then the organisation (always in this order), make the
         # numbers gap-free: a rolled-back creation gives its number back.
         numbered = await conn.fetchrow(sql.NEXT_PROJECT_NUMBER, who.org_id, project_id)
@@ -193,32 +232,22 @@ async def create_case(
             raise NotFound("project")
         public_id = await conn.fetchval(sql.NEXT_PUBLIC_ID, who.org_id)
         number = numbered["case_seq"]
-        case = Case(
-            id=str(uuid.uuid4()),
-            project_id=project_id,
+        case = msgspec.structs.replace(
+            _new_case(
+                who,
+                project_id,
+                type_id,
+                title,
+                description,
+                priority,
+                status,
+                custom_attributes,
+                assignee_id,
+                now,
+            ),
             number=number,
             key=f"{numbered['key']}-{number}",
             public_id=public_id,
-            type_id=type_id,
-            title=title,
-            description=description,
-            priority=priority,
-            status=status.group,
-            status_name=status.name,
-            attributes={},
-            custom_attributes=custom_attributes,
-            creation_source="MANUAL",
-            assignee_id=assignee_id,
-            created_by=who.user_id,
-            modified_by=None,
-            created_at=now,
-            modified_at=None,
-            closed_at=now if status.group == 2 else None,
-            archived_at=None,
-            due_date=None,
-            resolved_reason=None,
-            comment_count=0,
-            insight_count=0,
         )
         await conn.execute(
             sql.INSERT,
@@ -268,6 +297,67 @@ async def create_case(
         )
         users = await _users_of(conn, who.org_id, [case])
     return CaseView(case=case, insights=[], users=users)
+
+
+async def _check_new_case(
+    conn: Connection,
+    org_id: str,
+    type_id: str,
+    custom_attributes: dict[str, Any],
+    assignee_id: str | None,
+) -> tuple[str, dict[str, Any], str | None]:
+    """A new case's type, custom attributes and assignee, checked and canonical."""
+    type_id = await _check_type(conn, org_id, type_id)
+    custom_attributes = await check_case_values(
+        conn, org_id=org_id, type_id=type_id, values=custom_attributes
+    )
+    if assignee_id is not None:
+        assignee_id = await check_user(
+            conn, org_id, assignee_id, "/data/relationships/assignee/data/id"
+        )
+    return type_id, custom_attributes, assignee_id
+
+
+def _new_case(
+    who: Principal,
+    project_id: str,
+    type_id: str,
+    title: str,
+    description: str,
+    priority: int,
+    status: Status,
+    custom_attributes: dict[str, Any],
+    assignee_id: str | None,
+    now: int,
+) -> Case:
+    """A new case, before its project and organisation number it (key and ids 0 or empty)."""
+    return Case(
+        id=str(uuid.uuid4()),
+        project_id=project_id,
+        number=0,
+        key="",
+        public_id=0,
+        type_id=type_id,
+        title=title,
+        description=description,
+        priority=priority,
+        status=status.group,
+        status_name=status.name,
+        attributes={},
+        custom_attributes=custom_attributes,
+        creation_source="MANUAL",
+        assignee_id=assignee_id,
+        created_by=who.user_id,
+        modified_by=None,
+        created_at=now,
+        modified_at=None,
+        closed_at=now if status.group == 2 else None,
+        archived_at=None,
+        due_date=None,
+        resolved_reason=None,
+        comment_count=0,
+        insight_count=0,
+    )
 
 
 async def get_case(

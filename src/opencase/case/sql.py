@@ -65,3 +65,37 @@ def update_columns(columns: tuple[str, ...]) -> str:
     return (
         f"UPDATE cases SET {sets}, modified_at = $3, modified_by = $4 WHERE org_id = $1 AND id = $2"
     )
+
+
+# PostgreSQL: a case's creation as one statement, so a POST is one exchange that also commits.
+# The project's row, then the organisation's (the order create_case and moves keep), hand out
+# the next key and public id: gap-free, and the organisation's row is held only for this
+# statement and its commit. No row when the project does not exist (nothing is written).
+#   $1 case id, $2 project id, $3 type id, $4 title, $5 description, $6 priority, $7 status,
+#   $8 status_name, $9 custom_attributes (JSON), $10 assignee id, $11 creator, $12 now,
+#   $13 closed_at, $14 org, $15 event id
+CREATE_PG = f"""
+WITH p AS (
+    UPDATE projects SET case_seq = case_seq + 1 WHERE org_id = $14 AND id = $2
+    RETURNING case_seq, key
+), o AS (
+    UPDATE orgs SET case_seq = case_seq + 1 WHERE id = $14 AND EXISTS (SELECT 1 FROM p)
+    RETURNING case_seq
+), c AS (
+    INSERT INTO cases ({_COLS}, org_id)
+    SELECT $1, $2, p.case_seq, p.key || '-' || p.case_seq, o.case_seq, $3, $4, $5, $6, $7, $8,
+           '{{}}', $9::text::jsonb, 'MANUAL', $10, $11, NULL, $12, NULL, $13, NULL, NULL, NULL,
+           0, 0, $14
+    FROM p, o
+    RETURNING number, key, public_id
+), k AS (
+    INSERT INTO case_keys (org_id, key, case_id) SELECT $14, key, $1 FROM c
+), e AS (
+    INSERT INTO case_events (org_id, case_id, id, created_at, actor_id, action, details)
+    SELECT $14, $1, $15, $12, $11, 'case.created', jsonb_build_object(
+        'key', c.key, 'title', $4::text, 'priority', $6::int, 'status_name', $8::text,
+        'type_id', $3::text, 'assignee_id', $10::text)
+    FROM c
+)
+SELECT number, key, public_id FROM c
+"""
