@@ -48,6 +48,12 @@ class Case(msgspec.Struct, frozen=True):
     comment_count: int
     insight_count: int
 
+    @property
+    def version(self) -> int:
+        """`modified_at`, or `created_at` when never modified: it names one state of the case
+        (every change moves it forward, and every change to its insights changes the case)."""
+        return self.modified_at or self.created_at
+
 
 class CaseView(msgspec.Struct, frozen=True):
     """A case with what a reader sees beside it: its insights and the users it names."""

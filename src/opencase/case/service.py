@@ -360,18 +360,36 @@ def _new_case(
     )
 
 
+def view_from_pg_row(row: Row, case: Case | None = None) -> CaseView:
+    """The view a PostgreSQL one-statement read or write returns (see sql.GET_PG): the case
+    row, its `insights` records (NULL: left out) and its `users` records."""
+    users = {u[0]: User(id=u[0], email=u[1], name=u[2], handle=u[3], active=u[4])
+             for u in row["users"]}  # fmt: skip
+    insights = [Insight(*i) for i in row["insights"] or ()]
+    return CaseView(case=case or case_from_row(row), insights=insights, users=users)
+
+
 async def get_case(
-    *,
-    db: Database,
-    who: Principal,
-    ref: str,
-    insights_known: Callable[[Case], bool] = lambda case: False,
+    *, db: Database, who: Principal, ref: str, kept: tuple[str, int] | None = None
 ) -> CaseView:
-    """One case of the caller's organisation, by UUID or key; its insights are not read when
-    `insights_known(case)` (the caller holds them for this version of the case)."""
+    """One case of the caller's organisation, by UUID or key. Its insights are left out when
+    it is still at the version `kept` names ((case id, version)): the caller holds them."""
+    if isinstance(db, PostgresDatabase):
+        kind, value = parse_case_ref(ref)
+        async with db.autocommit() as conn:
+            row = await conn.fetchrow(
+                sql.GET_PG,
+                who.org_id,
+                value if kind == "id" else None,
+                value if kind == "key" else None,
+                *(kept or (None, None)),
+            )
+        if row is None:
+            raise NotFound("case")
+        return view_from_pg_row(row)
     async with db.snapshot() as conn:
         case = await find_case(conn, who.org_id, ref)
-        if insights_known(case):
+        if kept == (case.id, case.version):
             return CaseView(case, [], await _users_of(conn, who.org_id, [case]))
         return await load_view(conn, who.org_id, case)
 

@@ -99,3 +99,36 @@ WITH p AS (
 )
 SELECT number, key, public_id FROM c
 """
+
+
+# PostgreSQL one-statement reads and writes share these: the case named by $2 (id) or $3 (key)
+# of organisation $1, and a case row's insights and users as arrays of records.
+PG_TARGET = """target AS (
+    SELECT $2::uuid AS id WHERE $2::uuid IS NOT NULL
+    UNION ALL
+    SELECT case_id FROM case_keys WHERE org_id = $1 AND key = $3 AND $2::uuid IS NULL
+)"""
+
+
+def pg_users(case: str) -> str:
+    """The users case row `case` names, as an array of (id, email, name, handle, active)."""
+    return (
+        "ARRAY(SELECT ROW(u.id::text, u.email, u.name, u.handle, u.active) FROM users u"
+        f" WHERE u.org_id = $1 AND u.id IN ({case}.created_by, {case}.modified_by,"
+        f" {case}.assignee_id))"
+    )
+
+
+# The case with its insights (type, ref, resource_id records in order) and users, one
+# statement: its snapshot makes it consistent without a transaction. The insights are left out
+# (NULL) when the case is still at version $5 of case $4, whose insights the caller holds.
+GET_PG = f"""
+WITH {PG_TARGET}
+SELECT {C_COLUMNS},
+       CASE WHEN c.id = $4 AND coalesce(c.modified_at, c.created_at) = $5 THEN NULL
+            ELSE ARRAY(SELECT ROW(i.type, i.ref, i.resource_id) FROM case_insights i
+                       WHERE i.org_id = $1 AND i.case_id = c.id ORDER BY i.position)
+       END AS insights,
+       {pg_users("c")} AS users
+FROM cases c WHERE c.org_id = $1 AND c.id = (SELECT id FROM target)
+"""

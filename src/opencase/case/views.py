@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import msgspec
-
 from opencase.case import service
-from opencase.case.models import PRIORITIES, Case
+from opencase.case.models import PRIORITIES
 from opencase.case.schemas import (
     CaseCreateRequest,
     CaseEmptyRequest,
@@ -37,19 +35,13 @@ async def create_case(ctx: Ctx) -> Reply:
 
 
 async def get_case(ctx: Ctx) -> Reply:
-    held: list[msgspec.Raw] = []
-
-    def known(case: Case) -> bool:
-        fragment = fragments.find(case)
-        if fragment is not None:
-            held.append(fragment)
-        return fragment is not None
-
-    view = await service.get_case(
-        db=ctx.db, who=ctx.principal, ref=ctx.params["case_id"], insights_known=known
-    )
-    insights = held[0] if held else fragments.keep(view, wire_insights)
-    return 200, case_response(view, insights)
+    ref = ctx.params["case_id"]
+    held = fragments.kept_for(ref)
+    version = None if held is None else (held.case_id, held.version)
+    view = await service.get_case(db=ctx.db, who=ctx.principal, ref=ref, kept=version)
+    if held is not None and (view.case.id, view.case.version) == version:
+        return 200, case_response(view, held.insights)
+    return 200, case_response(view, fragments.keep(view, wire_insights))
 
 
 async def archive_case(ctx: Ctx) -> Reply:

@@ -13,18 +13,18 @@ import msgspec
 
 from opencase.case.models import CaseView, Insight
 from opencase.case.service import (
-    case_from_row,
     ensure_not_archived,
     find_case,
     load_view,
     next_modified_at,
     parse_case_ref,
+    view_from_pg_row,
 )
 from opencase.core.clock import now_us
 from opencase.core.db import Database, PostgresDatabase
 from opencase.core.errors import InvalidInput
 from opencase.event.service import record
-from opencase.identity.models import Principal, User
+from opencase.identity.models import Principal
 from opencase.insight import sql
 from opencase.insight.models import PER_CASE_MAX
 
@@ -68,12 +68,7 @@ async def _add_in_one_statement(
         )
     if row is None or not row["allowed"]:
         return None
-    insights = list(
-        map(Insight, row["insight_types"], row["insight_refs"], row["insight_resource_ids"])
-    )
-    users = {u[0]: User(id=u[0], email=u[1], name=u[2], handle=u[3], active=u[4])
-             for u in row["users"]}  # fmt: skip
-    return CaseView(case=case_from_row(row), insights=insights, users=users)
+    return view_from_pg_row(row)
 
 
 async def add_insights(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from opencase.case.sql import C_COLUMNS, COLUMNS, PG_TARGET, pg_users
+
 
 def _pairs(start: int, count: int) -> str:
     return ", ".join(f"(${i}, ${i + 1})" for i in range(start, start + 2 * count, 2))
@@ -56,20 +58,9 @@ RETURNING insight_seq
 # with gaps where a requested insight already existed.
 #   $1 org, $2 case id or NULL, $3 case key or NULL, $4/$5/$6 types, resource ids and refs
 #   (distinct (type, resource_id)), $7 now, $8 actor, $9 per-case cap, $10 event id
-_CASE_COLS = (
-    "id, project_id, number, key, public_id, type_id, title, description, priority, status,"
-    " status_name, attributes, custom_attributes, creation_source, assignee_id, created_by,"
-    " modified_by, created_at, modified_at, closed_at, archived_at, due_date, resolved_reason,"
-    " comment_count, insight_count"
-)
-_C_COLS = ", ".join(f"c.{c.strip()}" for c in _CASE_COLS.split(","))
 ADD_PG = f"""
-WITH target AS (
-    SELECT $2::uuid AS id WHERE $2::uuid IS NOT NULL
-    UNION ALL
-    SELECT case_id FROM case_keys WHERE org_id = $1 AND key = $3 AND $2::uuid IS NULL
-), locked AS (
-    SELECT c.xmin::text AS version, {_C_COLS}, c.insight_seq FROM cases c
+WITH {PG_TARGET}, locked AS (
+    SELECT c.xmin::text AS version, {C_COLUMNS}, c.insight_seq FROM cases c
     WHERE c.org_id = $1 AND c.id = (SELECT id FROM target) FOR UPDATE
 ), ok AS (
     SELECT id, insight_seq,
@@ -97,7 +88,7 @@ WITH target AS (
         insight_seq = ok.insight_seq + cardinality($4::text[]), modified_at = ok.now,
         modified_by = $8
     FROM ok WHERE c.org_id = $1 AND c.id = ok.id AND EXISTS (SELECT 1 FROM done)
-    RETURNING {_C_COLS}
+    RETURNING {C_COLUMNS}
 ), ev AS (
     INSERT INTO case_events (org_id, case_id, id, created_at, actor_id, action, details)
     SELECT $1, ok.id, $10, ok.now, $8, 'insights.added', jsonb_build_object(
@@ -118,14 +109,10 @@ WITH target AS (
 ), after AS (
     SELECT * FROM upd
     UNION ALL
-    SELECT {_CASE_COLS} FROM locked WHERE NOT EXISTS (SELECT 1 FROM upd)
+    SELECT {COLUMNS} FROM locked WHERE NOT EXISTS (SELECT 1 FROM upd)
 )
 SELECT a.*, EXISTS (SELECT 1 FROM ok) AS allowed,
-       ARRAY(SELECT type FROM cur ORDER BY position) AS insight_types,
-       ARRAY(SELECT ref FROM cur ORDER BY position) AS insight_refs,
-       ARRAY(SELECT resource_id FROM cur ORDER BY position) AS insight_resource_ids,
-       ARRAY(SELECT ROW(u.id::text, u.email, u.name, u.handle, u.active) FROM users u
-             WHERE u.org_id = $1 AND u.id IN (a.created_by, a.modified_by, a.assignee_id))
-       AS users
+       ARRAY(SELECT ROW(type, ref, resource_id) FROM cur ORDER BY position) AS insights,
+       {pg_users("a")} AS users
 FROM after a
 """
