@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import msgspec
 
-from opencase.case.models import CaseView
+from opencase.case.models import Case, CaseView
 
 MIN_INSIGHTS = 50  # smaller cases are cheap to read and encode
 MAX_CASES = 256  # ~100 bytes an insight: ~25 MiB at 1,000 insights each
@@ -42,6 +42,17 @@ def kept_for(ref: str) -> Kept | None:
     if kept is not None:
         _kept.move_to_end(case_id)
     return kept
+
+
+def snapshot() -> dict[str, Kept]:
+    """Every kept fragment by case id, as of now (later changes to the cache leave it be)."""
+    return dict(_kept)
+
+
+def fresh(held: dict[str, Kept], case: Case) -> msgspec.Raw | None:
+    """The fragment `held` (a snapshot) has for this version of the case, if any."""
+    kept = held.get(case.id)
+    return kept.insights if kept is not None and kept.version == case.version else None
 
 
 def keep(view: CaseView, wire: Callable[[CaseView], object]) -> msgspec.Raw | None:

@@ -9,9 +9,11 @@ none that keeps its place in the order is skipped, however many cases are added 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import msgspec
 
-from opencase.case.models import PRIORITIES
+from opencase.case.models import PRIORITIES, Case
 from opencase.case.service import case_from_row, load_views
 from opencase.case_type.builtin import BUILTIN_BY_ID, LEGACY_STATUS
 from opencase.core.db import Connection, Database, Row
@@ -59,8 +61,10 @@ async def search_cases(
     page_number: int,
     page_size: int,
     cursor: str | None,
+    held: Callable[[Case], bool] | None = None,
 ) -> Page:
-    """One page of the organisation's cases matching the query, and how many match."""
+    """One page of the organisation's cases matching the query, and how many match (the
+    insights of the cases `held` says the caller already holds are left out)."""
     fingerprint = cursors.fingerprint(text, sort, ascending)
     start = cursors.decode(cursor, fingerprint, sort) if cursor else None
     async with db.snapshot() as conn:
@@ -81,7 +85,7 @@ async def search_cases(
         # `page_number * page_size < total` does not, once cases before it left or arrived.
         rows = await conn.fetch(statement, *args, page_size + 1, offset)
         cases = [case_from_row(r) for r in rows[:page_size]]
-        views = await load_views(conn, who.org_id, cases)
+        views = await load_views(conn, who.org_id, cases, held)
     next_cursor = None
     if len(rows) > page_size:
         last = cursors.Cursor(fingerprint, page_number + 1, cursors.sort_values(cases[-1], sort))

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from opencase.case.schemas import case_resource, included_users
+import msgspec
+
+from opencase.case.models import CaseView
+from opencase.case.schemas import case_resource, included_users, wire_insights
 from opencase.core.errors import InvalidInput
 from opencase.http import query
 from opencase.http.routing import Ctx, Param, Reply, Route
+from opencase.insight import fragments
 from opencase.query.errors import blamed_on
 from opencase.query.parser import QUERY_MAX, parse
 from opencase.search import service
@@ -44,6 +48,12 @@ def _query_text(text: str, *, parameter: str | None = None, pointer: str | None 
     return text
 
 
+def _insights(held: dict[str, fragments.Kept], view: CaseView) -> msgspec.Raw | None:
+    """A big case's encoded insights: as held, or encoded now and kept for the next reader."""
+    fragment = fragments.fresh(held, view.case)
+    return fragment if fragment is not None else fragments.keep(view, wire_insights)
+
+
 async def search_cases(ctx: Ctx) -> Reply:
     q = ctx.query
     text = _query_text(query.one(q, "filter") or "", parameter="filter")
@@ -54,6 +64,7 @@ async def search_cases(ctx: Ctx) -> Reply:
         raise InvalidInput(
             f"sort[field] must be one of {', '.join(SORT_FIELDS)}", parameter="sort[field]"
         )
+    held = fragments.snapshot()  # big cases whose insights this process has encoded
     page = await service.search_cases(
         db=ctx.db,
         who=ctx.principal,
@@ -63,6 +74,7 @@ async def search_cases(ctx: Ctx) -> Reply:
         page_number=number,
         page_size=size,
         cursor=query.one(q, "page[cursor]"),
+        held=lambda case: fragments.fresh(held, case) is not None,
     )
     meta = SearchMeta(
         total_cases=page.total,
@@ -74,7 +86,7 @@ async def search_cases(ctx: Ctx) -> Reply:
         ),
     )
     return 200, SearchResponse(
-        data=[case_resource(v) for v in page.cases],
+        data=[case_resource(v, _insights(held, v)) for v in page.cases],
         included=included_users(page.cases),
         meta=meta,
     )
