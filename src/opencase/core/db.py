@@ -34,6 +34,9 @@ class Connection(Protocol):
     async def fetchval(self, sql: str, *args: Any) -> Any: ...
     async def execute(self, sql: str, *args: Any) -> int: ...
     async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None: ...
+    async def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None: ...
 
 
 class Database(Protocol):
@@ -96,6 +99,13 @@ class SQLiteConnection:
 
     async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
         self._raw.executemany(to_sqlite(sql), args)
+
+    async def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """Insert many rows (bulk import): one prepared INSERT run for each."""
+        marks = ", ".join("?" * len(columns))
+        self._raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
 def _lower(value: Any) -> Any:
@@ -268,8 +278,12 @@ async def set_timestamp_codec(conn: Any) -> None:
     )
 
 
-async def _init_pg_connection(conn: Any) -> None:
+async def _set_uuid_codec(conn: Any) -> None:
     await conn.set_type_codec("uuid", schema="pg_catalog", encoder=str, decoder=str, format="text")
+
+
+async def _init_pg_connection(conn: Any) -> None:
+    await _set_uuid_codec(conn)
     await set_timestamp_codec(conn)
 
 
@@ -291,6 +305,20 @@ class PGConnection:
 
     async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
         await self._raw.executemany(sql, args)
+
+    async def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """Insert many rows (bulk import) with COPY: one exchange, no per-row statement.
+
+        COPY speaks binary only, and our uuid codec is text (ids stay str, cheaply): asyncpg's
+        own binary uuid codec (which takes str too) stands in for the COPY."""
+        raw = self._raw
+        await raw.reset_type_codec("uuid", schema="pg_catalog")
+        try:
+            await raw.copy_records_to_table(table, records=rows, columns=list(columns))
+        finally:
+            await _set_uuid_codec(raw)
 
 
 class PostgresDatabase:

@@ -257,6 +257,8 @@ class Loader:
         self.types: set[str] = set(BUILTIN_BY_ID)
         self.cases: list[_Case] = []
         self.case_rows = 0
+        self.analyze_at = BATCH_ROWS  # rows written when statistics are refreshed next
+        self.written = 0
         self.others: list[_Other] = []
         self.stopped_at: int | None = None
 
@@ -502,15 +504,15 @@ class Loader:
         for pid in sorted(seqs):
             await conn.execute(sql.RAISE_PROJECT_SEQ, org_id, pid, seqs[pid])
         await conn.execute(sql.RAISE_ORG_SEQ, org_id, max(c.public_id for c in accepted))
-        await conn.executemany(sql.INSERT_CASE, [c.case_row for c in accepted])
-        await conn.executemany(sql.INSERT_KEY, [row for c in accepted for row in c.key_rows])
-        for statement, rows in (
-            (sql.INSERT_INSIGHT, [row for c in accepted for row in c.insight_rows]),
-            (sql.INSERT_EVENT, [row for c in accepted for row in c.event_rows]),
-            (sql.INSERT_WATCHER, [row for c in accepted for row in c.watcher_rows]),
+        for table, columns, rows in (
+            ("cases", sql.CASE_COLUMNS, [c.case_row for c in accepted]),
+            ("case_keys", sql.KEY_COLUMNS, [x for c in accepted for x in c.key_rows]),
+            ("case_insights", sql.INSIGHT_COLUMNS, [x for c in accepted for x in c.insight_rows]),
+            ("case_events", sql.EVENT_COLUMNS, [x for c in accepted for x in c.event_rows]),
+            ("case_watchers", sql.WATCHER_COLUMNS, [x for c in accepted for x in c.watcher_rows]),
         ):
             if rows:
-                await conn.executemany(statement, rows)
+                await conn.insert_rows(table, columns, rows)
         counts.cases += len(accepted)
         counts.insights += sum(len(c.insight_rows) for c in accepted)
         counts.events += sum(c.events for c in accepted)
@@ -638,11 +640,21 @@ class Loader:
             reason = f"the database refused it: {type(exc).__name__}: {exc}"
             outcome = _Outcome(Counts(), [(only.line, only.label, reason)], not self.skip_invalid)
         self.counts.add(outcome.counts)
+        await self._refresh_statistics(outcome.counts)
         for line, label, reason in outcome.bad:
             self._report(line, label, reason)
         if outcome.stopped:
             self.stopped_at = outcome.bad[-1][0]
         return outcome.stopped
+
+    async def _refresh_statistics(self, counts: Counts) -> None:
+        """On PostgreSQL, ANALYZE the case tables each time the import has doubled its rows."""
+        self.written += counts.cases + counts.insights + counts.events
+        if self.db.engine != "postgresql" or self.written < self.analyze_at:
+            return
+        self.analyze_at = 2 * self.written
+        async with self.db.transaction() as conn:
+            await conn.execute(sql.ANALYZE_CASES)
 
     async def flush(self) -> bool:
         """Write what is pending; True when a bad record stops the import."""

@@ -154,26 +154,25 @@ def taken_keys(count: int) -> str:
     )
 
 
-INSERT_CASE = """
-INSERT INTO cases (org_id, id, project_id, number, key, public_id, type_id, title, description,
-                   priority, status, status_name, attributes, custom_attributes, creation_source,
-                   assignee_id, created_by, modified_by, created_at, modified_at, closed_at,
-                   archived_at, due_date, resolved_reason, comment_count, insight_count,
-                   insight_seq)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-        $20, $21, $22, $23, $24, $25, $26, $27)
-"""
-INSERT_KEY = "INSERT INTO case_keys (org_id, key, case_id) VALUES ($1, $2, $3)"
-INSERT_INSIGHT = """
-INSERT INTO case_insights (org_id, case_id, type, resource_id, ref, position, created_at,
-                           created_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-"""
-INSERT_EVENT = """
-INSERT INTO case_events (org_id, case_id, id, created_at, actor_id, action, details, modified_at,
-                         deleted_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-"""
-INSERT_WATCHER = """
-INSERT INTO case_watchers (org_id, case_id, user_id, created_at) VALUES ($1, $2, $3, $4)
-"""
+# PostgreSQL caches the plan of each foreign-key check per connection: planned while the
+# tables were small it stays a scan as they grow, and every insight row pays for it. Fresh
+# statistics (ANALYZE, at a few ms) invalidate those plans; the import runs it as it grows.
+ANALYZE_CASES = "ANALYZE cases, case_keys, case_insights, case_events, case_watchers"
+
+# Bulk inserts run through Connection.insert_rows (COPY on PostgreSQL); rows follow these.
+CASE_COLUMNS = (
+    "org_id", "id", "project_id", "number", "key", "public_id", "type_id", "title",
+    "description", "priority", "status", "status_name", "attributes", "custom_attributes",
+    "creation_source", "assignee_id", "created_by", "modified_by", "created_at", "modified_at",
+    "closed_at", "archived_at", "due_date", "resolved_reason", "comment_count", "insight_count",
+    "insight_seq",
+)  # fmt: skip
+KEY_COLUMNS = ("org_id", "key", "case_id")
+INSIGHT_COLUMNS = (
+    "org_id", "case_id", "type", "resource_id", "ref", "position", "created_at", "created_by",
+)  # fmt: skip
+EVENT_COLUMNS = (
+    "org_id", "case_id", "id", "created_at", "actor_id", "action", "details", "modified_at",
+    "deleted_at",
+)  # fmt: skip
+WATCHER_COLUMNS = ("org_id", "case_id", "user_id", "created_at")
