@@ -8,6 +8,7 @@ duplicates another, and `modified_at` only moves forward.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import msgspec
 
@@ -45,26 +46,20 @@ def _as_dicts(items: list[tuple[str, str, str]]) -> list[dict[str, str]]:
     return [{"type": t, "resource_id": r, "ref": ref} for t, r, ref in items]
 
 
-async def _add_in_one_statement(
-    *, db: PostgresDatabase, who: Principal, case_ref: str, wanted: dict[tuple[str, str], str]
+async def _in_one_statement(
+    *, db: PostgresDatabase, statement: str, who: Principal, case_ref: str, args: list[Any]
 ) -> CaseView | None:
-    """add_insights on PostgreSQL in one statement (see sql.ADD_PG); None when it declined
-    (no such case, archived, near the per-case cap, or another writer went first) and changed
-    nothing."""
+    """An insights change on PostgreSQL in one statement (sql.ADD_PG, sql.REMOVE_PG); None
+    when it declined (no such case, archived, near the per-case cap, or another writer went
+    first) and changed nothing."""
     kind, value = parse_case_ref(case_ref)
     async with db.autocommit() as conn:
         row = await conn.fetchrow(
-            sql.ADD_PG,
+            statement,
             who.org_id,
             value if kind == "id" else None,
             value if kind == "key" else None,
-            [t for t, _ in wanted],
-            [r for _, r in wanted],
-            list(wanted.values()),
-            now_us(),
-            who.user_id,
-            PER_CASE_MAX,
-            str(uuid.uuid4()),
+            *args,
         )
     if row is None or not row["allowed"]:
         return None
@@ -77,7 +72,18 @@ async def add_insights(
     """Add insights to a case; an existing (type, resource_id) only gets its ref updated."""
     wanted = _collapse(insights)
     if isinstance(db, PostgresDatabase) and wanted:
-        view = await _add_in_one_statement(db=db, who=who, case_ref=case_ref, wanted=wanted)
+        args = [
+            [t for t, _ in wanted],
+            [r for _, r in wanted],
+            list(wanted.values()),
+            now_us(),
+            who.user_id,
+            PER_CASE_MAX,
+            str(uuid.uuid4()),
+        ]
+        view = await _in_one_statement(
+            db=db, statement=sql.ADD_PG, who=who, case_ref=case_ref, args=args
+        )
         if view is not None:
             return view
     keys = list(wanted)
@@ -139,6 +145,19 @@ async def remove_insights(
 ) -> CaseView:
     """Remove insights by (type, resource_id); ones not on the case are ignored."""
     keys = list(_collapse(insights))
+    if isinstance(db, PostgresDatabase) and keys:
+        args = [
+            [t for t, _ in keys],
+            [r for _, r in keys],
+            now_us(),
+            who.user_id,
+            str(uuid.uuid4()),
+        ]
+        view = await _in_one_statement(
+            db=db, statement=sql.REMOVE_PG, who=who, case_ref=case_ref, args=args
+        )
+        if view is not None:
+            return view
     async with db.transaction() as conn:
         case = await find_case(conn, who.org_id, case_ref, for_update=True)
         ensure_not_archived(case)

@@ -46,29 +46,52 @@ RETURNING insight_seq
 """
 
 
-# PostgreSQL: the whole of add_insights as one statement, so a PUT is one exchange that also
-# commits. It locks the case (FOR UPDATE), adds or re-refs the insights (ON CONFLICT), moves the
-# case's counters and `modified_at` forward and writes the event, only when something changed,
-# and returns the case as it leaves it, with its insights and users. It does nothing (`allowed`
-# false) for an archived case, one the request could take past the per-case cap, or when it had
-# to wait for another writer of the case: the lock then holds a newer version of the case than
-# the statement's snapshot, whose insights are no longer the newest (every change to a case's
-# insights also updates the case row). The caller then runs the general path, which gives the
-# precise error or serialises with the other writers. Positions follow the requested order,
-# with gaps where a requested insight already existed.
-#   $1 org, $2 case id or NULL, $3 case key or NULL, $4/$5/$6 types, resource ids and refs
-#   (distinct (type, resource_id)), $7 now, $8 actor, $9 per-case cap, $10 event id
-ADD_PG = f"""
+# PostgreSQL: add_insights and remove_insights as one statement each, so a PUT or DELETE is
+# one exchange that also commits. The statement locks the case (FOR UPDATE), changes its
+# insights, moves the case's counters and `modified_at` forward and writes the event, only
+# when something changed, and returns the case as it leaves it, with its insights and users.
+# It does nothing (`allowed` false) for an archived case, one a PUT could take past the
+# per-case cap, or when it had to wait for another writer of the case: the lock then holds a
+# newer version of the case than the statement's snapshot, whose insights are no longer the
+# newest (every change to a case's insights also updates the case row). The caller then runs
+# the general path, which gives the precise error or serialises with the other writers.
+#   $1 org, $2 case id or NULL, $3 case key or NULL, then as each statement says.
+
+
+def _one_statement(now: str, cap: str, changes: str, cur: str) -> str:
+    """The shared frame: `changes` are CTEs that may use `ok` and define `upd`; `cur` selects
+    the case's insights after them (type, resource_id, ref, position)."""
+    return f"""
 WITH {PG_TARGET}, locked AS (
     SELECT c.xmin::text AS version, {C_COLUMNS}, c.insight_seq FROM cases c
     WHERE c.org_id = $1 AND c.id = (SELECT id FROM target) FOR UPDATE
 ), ok AS (
     SELECT id, insight_seq,
-           greatest($7::timestamptz, coalesce(modified_at, created_at) + interval '1 microsecond')
-           AS now
-    FROM locked l WHERE archived_at IS NULL AND insight_count + cardinality($4::text[]) <= $9
+           greatest({now}::timestamptz, coalesce(modified_at, created_at)
+                    + interval '1 microsecond') AS now
+    FROM locked l WHERE archived_at IS NULL AND {cap}
       AND version = (SELECT xmin::text FROM cases WHERE org_id = $1 AND id = l.id)
-), want AS (
+), {changes}, cur AS ({cur}
+), after AS (
+    SELECT * FROM upd
+    UNION ALL
+    SELECT {COLUMNS} FROM locked WHERE NOT EXISTS (SELECT 1 FROM upd)
+)
+SELECT a.*, EXISTS (SELECT 1 FROM ok) AS allowed,
+       ARRAY(SELECT ROW(type, ref, resource_id) FROM cur ORDER BY position) AS insights,
+       {pg_users("a")} AS users
+FROM after a
+"""
+
+
+# Adds or re-refs (ON CONFLICT). Positions follow the requested order, with gaps where a
+# requested insight already existed.
+#   $4/$5/$6 types, resource ids and refs (distinct (type, resource_id)), $7 now, $8 actor,
+#   $9 per-case cap, $10 event id
+ADD_PG = _one_statement(
+    "$7",
+    "insight_count + cardinality($4::text[]) <= $9",
+    f"""want AS (
     SELECT * FROM unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY
     AS w(type, resource_id, ref, n)
 ), ins AS (
@@ -99,20 +122,42 @@ WITH {PG_TARGET}, locked AS (
             'type', type, 'resource_id', resource_id, 'ref', ref) ORDER BY n)
             FROM done WHERE NOT added), '[]'::jsonb))
     FROM ok WHERE EXISTS (SELECT 1 FROM done)
-), cur AS (
+)""",
+    """
     SELECT i.type, i.resource_id, coalesce(d.ref, i.ref) AS ref, i.position
     FROM case_insights i
     LEFT JOIN done d ON d.type = i.type AND d.resource_id = i.resource_id AND NOT d.added
     WHERE i.org_id = $1 AND i.case_id = (SELECT id FROM locked)
     UNION ALL
-    SELECT type, resource_id, ref, position FROM done WHERE added
-), after AS (
-    SELECT * FROM upd
-    UNION ALL
-    SELECT {COLUMNS} FROM locked WHERE NOT EXISTS (SELECT 1 FROM upd)
+    SELECT type, resource_id, ref, position FROM done WHERE added""",
 )
-SELECT a.*, EXISTS (SELECT 1 FROM ok) AS allowed,
-       ARRAY(SELECT ROW(type, ref, resource_id) FROM cur ORDER BY position) AS insights,
-       {pg_users("a")} AS users
-FROM after a
-"""
+
+# Removes by (type, resource_id); the event lists what went in code point order, as the
+# general path sorts it (hence COLLATE "C" on type, the only column not already in C).
+#   $4/$5 types and resource ids, $6 now, $7 actor, $8 event id
+REMOVE_PG = _one_statement(
+    "$6",
+    "true",
+    f"""gone AS (
+    DELETE FROM case_insights i USING ok, unnest($4::text[], $5::text[]) AS w(type, resource_id)
+    WHERE i.org_id = $1 AND i.case_id = ok.id AND i.type = w.type
+      AND i.resource_id = w.resource_id
+    RETURNING i.type, i.resource_id, i.ref
+), upd AS (
+    UPDATE cases c SET insight_count = c.insight_count - (SELECT count(*) FROM gone),
+        modified_at = ok.now, modified_by = $7
+    FROM ok WHERE c.org_id = $1 AND c.id = ok.id AND EXISTS (SELECT 1 FROM gone)
+    RETURNING {C_COLUMNS}
+), ev AS (
+    INSERT INTO case_events (org_id, case_id, id, created_at, actor_id, action, details)
+    SELECT $1, ok.id, $8, ok.now, $7, 'insights.removed', jsonb_build_object(
+        'removed', (SELECT jsonb_agg(jsonb_build_object(
+            'type', type, 'resource_id', resource_id, 'ref', ref)
+            ORDER BY type COLLATE "C", resource_id, ref) FROM gone))
+    FROM ok WHERE EXISTS (SELECT 1 FROM gone)
+)""",
+    """
+    SELECT i.type, i.resource_id, i.ref, i.position FROM case_insights i
+    WHERE i.org_id = $1 AND i.case_id = (SELECT id FROM locked) AND NOT EXISTS (
+        SELECT 1 FROM gone g WHERE g.type = i.type AND g.resource_id = i.resource_id)""",
+)
