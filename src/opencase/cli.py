@@ -187,7 +187,7 @@ def _export(args: argparse.Namespace) -> int:
             db=db,
             org_name=args.org,
             query=args.query,
-            output=args.output,
+            output=None if args.output == "-" else args.output,
             progress=reporter(sys.stderr),
         ),
     )
@@ -261,7 +261,9 @@ def _parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write an organisation's data as JSON Lines")
     exp.add_argument("--org", required=True, help="name of an existing organisation")
     exp.add_argument("--query", default="", help="export only the cases this query matches")
-    exp.add_argument("--output", "-o", help="file to write (default: standard output)")
+    exp.add_argument(
+        "--output", "-o", help="file to write; - or none: standard output (the default)"
+    )
     exp.set_defaults(func=_export)
     imp = sub.add_parser("import", help="load an export (JSON Lines) into an organisation")
     imp.add_argument("file", help="the export to read; - reads standard input")
