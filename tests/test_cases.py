@@ -162,6 +162,29 @@ def test_assignee_of_the_org(server: Server, api: Client, project: dict[str, Any
     assert bob.user_id in {u["id"] for u in got["included"]}
 
 
+def test_included_users_in_the_order_named(
+    server: Server, api: Client, project: dict[str, Any]
+) -> None:
+    """`included` lists the users a case names in a fixed order (creator, last modifier,
+    assignee; each once), on both engines and on every read path."""
+    bob = server.create_keys("acme", "bob@acme.test")
+    carol = server.create_keys("acme", "carol@acme.test")
+    body = case_body(project["id"], "Named")
+    body["data"]["relationships"]["assignee"] = {"data": {"id": bob.user_id, "type": "user"}}
+    case = api.post("/api/v2/cases", json=body).json()["data"]
+    creator = case["relationships"]["created_by"]["data"]["id"]
+    r = server.client(carol).put(
+        f"/api/v2/cases/{case['id']}/insights",
+        json={"data": {"type": "case", "attributes": {"insights": [
+            {"type": "MONITOR", "ref": "/monitors/1", "resource_id": "1"}]}}},
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    expected = [creator, carol.user_id, bob.user_id]
+    assert [u["id"] for u in r.json()["included"]] == expected
+    got = api.get(f"/api/v2/cases/{case['id']}").json()
+    assert [u["id"] for u in got["included"]] == expected
+
+
 # --------------------------------------------------------------------------- reading
 
 

@@ -54,6 +54,12 @@ class Case(msgspec.Struct, frozen=True):
         (every change moves it forward, and every change to its insights changes the case)."""
         return self.modified_at or self.created_at
 
+    @property
+    def user_ids(self) -> list[str]:
+        """The users the case names: creator, last modifier, assignee (each once)."""
+        ids = [self.created_by, self.modified_by, self.assignee_id]
+        return list(dict.fromkeys(i for i in ids if i is not None))
+
 
 class CaseView(msgspec.Struct, frozen=True):
     """A case with what a reader sees beside it: its insights and the users it names."""

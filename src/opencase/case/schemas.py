@@ -166,11 +166,14 @@ def case_resource(view: CaseView, insights: msgspec.Raw | None = None) -> CaseRe
 
 
 def included_users(views: list[CaseView]) -> list[UserResource]:
+    """The users the cases name, each once, in the order first named (case by case: creator,
+    last modifier, assignee), whatever order the database gave them in."""
     seen: dict[str, UserResource] = {}
     for view in views:
-        for user in view.users.values():
-            if user.id not in seen:
-                seen[user.id] = user_resource(user)
+        for user_id in view.case.user_ids:
+            user = view.users.get(user_id)
+            if user is not None and user_id not in seen:
+                seen[user_id] = user_resource(user)
     return list(seen.values())
 
 

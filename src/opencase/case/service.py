@@ -89,14 +89,9 @@ async def find_case(conn: Connection, org_id: str, ref: str, *, for_update: bool
     return case_from_row(row)
 
 
-def _user_ids(case: Case) -> list[str]:
-    ids = [case.created_by, case.modified_by, case.assignee_id]
-    return list(dict.fromkeys(i for i in ids if i is not None))
-
-
 async def _users_of(conn: Connection, org_id: str, cases: list[Case]) -> dict[str, User]:
     """The users the cases refer to, by id, in one query."""
-    ids = list(dict.fromkeys(i for c in cases for i in _user_ids(c)))
+    ids = list(dict.fromkeys(i for c in cases for i in c.user_ids))
     return {u.id: u for u in map(user_from_row, await users_by_ids(conn, org_id, ids))}
 
 
