@@ -1,14 +1,16 @@
 """Case edits: title, description, priority, status, due date, resolved reason, attributes,
 assignee, and moving a case to another project.
 
-Every edit but the move goes through `apply_edit` (via `edit_case` or `edit_locked`): one
-transaction under the case's row lock that writes only the columns that really change, plus one
-event; an edit that changes nothing writes nothing. Archived cases refuse every edit (400).
+Every edit but the move writes only the columns that really change, plus one event, under the
+case's row lock (`apply_edit`, via `edit_case`); an edit that changes nothing writes nothing.
+Archived cases refuse every edit (400). On PostgreSQL `edit_case` first tries two statements
+and no transaction (read, then write if the case is still as read; see case.sql.edit_pg).
 
 The edits that bulk update also applies (priority, status, assign, unassign, move) are split in
 two: a validator of the request value (`check_priority`, `resolve_status`, …, taking the pointer
 to blame) and an `apply_*` function that edits a case already locked in the caller's
-transaction. The single-case operations below are exactly validator + `edit_locked(apply_*)`.
+transaction. The single-case operations below are the validator plus `edit_case` with the
+same change (`edit_locked(apply_move)` for the move), so bulk and single edits agree.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import msgspec
 from opencase.case import edit_sql, sql
 from opencase.case.models import DESCRIPTION_MAX, PRIORITIES, TITLE_MAX, Case, CaseView
 from opencase.case.service import (
+    Change,
     apply_edit,
     check_user,
     edit_case,
@@ -100,21 +103,21 @@ def check_priority(priority: str, *, pointer: str = _PRIORITY) -> int:
     return PRIORITIES.index(priority)
 
 
+def _priority(priority: int) -> Change:
+    return lambda case, now: {"priority": priority}
+
+
 async def apply_priority(conn: Connection, *, who: Principal, case: Case, priority: int) -> Case:
     """Set the priority (a `check_priority` value) of a case locked in this transaction."""
     return await apply_edit(
-        conn, who=who, case=case, action="case.priority_updated",
-        change=lambda case, now: {"priority": priority},
-    )  # fmt: skip
+        conn, who=who, case=case, action="case.priority_updated", change=_priority(priority)
+    )
 
 
 async def update_priority(*, db: Database, who: Principal, ref: str, priority: str) -> CaseView:
     """Set a case's priority (P1-P5 or NOT_DEFINED)."""
-    value = check_priority(priority)
-    return await edit_locked(
-        db=db, who=who, ref=ref,
-        apply=lambda conn, case: apply_priority(conn, who=who, case=case, priority=value),
-    )  # fmt: skip
+    change = _priority(check_priority(priority))
+    return await edit_case(db=db, who=who, ref=ref, action="case.priority_updated", change=change)
 
 
 def resolve_status(status_name: str | None, status: str | None, *, prefix: str = _ATTRS) -> Status:
@@ -151,9 +154,9 @@ def resolve_status(status_name: str | None, status: str | None, *, prefix: str =
     return found
 
 
-async def apply_status(conn: Connection, *, who: Principal, case: Case, status: Status) -> Case:
-    """Set the status of a case locked in this transaction; closing sets `closed_at`, reopening
-    clears it and resolved_reason."""
+def _status(status: Status) -> Change:
+    """Closing sets `closed_at` (kept when already closed), reopening clears it and
+    resolved_reason."""
 
     def change(case: Case, now: int) -> dict[str, Any]:
         columns: dict[str, Any] = {"status": status.group, "status_name": status.name}
@@ -164,18 +167,22 @@ async def apply_status(conn: Connection, *, who: Principal, case: Case, status: 
             columns["resolved_reason"] = None
         return columns
 
-    return await apply_edit(conn, who=who, case=case, action="case.status_updated", change=change)
+    return change
+
+
+async def apply_status(conn: Connection, *, who: Principal, case: Case, status: Status) -> Case:
+    """Set the status of a case locked in this transaction (see `_status`)."""
+    return await apply_edit(
+        conn, who=who, case=case, action="case.status_updated", change=_status(status)
+    )
 
 
 async def update_status(
     *, db: Database, who: Principal, ref: str, status_name: str | None, status: str | None
 ) -> CaseView:
     """Set a case's status; closing sets `closed_at`, reopening clears it and resolved_reason."""
-    new = resolve_status(status_name, status)
-    return await edit_locked(
-        db=db, who=who, ref=ref,
-        apply=lambda conn, case: apply_status(conn, who=who, case=case, status=new),
-    )  # fmt: skip
+    change = _status(resolve_status(status_name, status))
+    return await edit_case(db=db, who=who, ref=ref, action="case.status_updated", change=change)
 
 
 def check_due_date(value: str | None) -> str | None:
@@ -274,20 +281,22 @@ def check_assignee_id(assignee_id: str, *, pointer: str = _ASSIGNEE) -> str:
         raise InvalidInput(f"{assignee_id!r} is not a user UUID", pointer=pointer) from None
 
 
+def _assignee(assignee_id: str | None) -> Change:
+    return lambda case, now: {"assignee_id": assignee_id}
+
+
 async def apply_assign(conn: Connection, *, who: Principal, case: Case, assignee_id: str) -> Case:
     """Assign a case locked in this transaction to a user already checked by `check_user`."""
     return await apply_edit(
-        conn, who=who, case=case, action="case.assigned",
-        change=lambda case, now: {"assignee_id": assignee_id},
-    )  # fmt: skip
+        conn, who=who, case=case, action="case.assigned", change=_assignee(assignee_id)
+    )
 
 
 async def apply_unassign(conn: Connection, *, who: Principal, case: Case) -> Case:
     """Remove the assignee of a case locked in this transaction (none: no change)."""
     return await apply_edit(
-        conn, who=who, case=case, action="case.unassigned",
-        change=lambda case, now: {"assignee_id": None},
-    )  # fmt: skip
+        conn, who=who, case=case, action="case.unassigned", change=_assignee(None)
+    )
 
 
 async def assign_case(*, db: Database, who: Principal, ref: str, assignee_id: str) -> CaseView:
@@ -298,17 +307,15 @@ async def assign_case(*, db: Database, who: Principal, ref: str, assignee_id: st
     async with db.snapshot() as conn:
         ensure_not_archived(await find_case(conn, who.org_id, ref))
         assignee_id = await check_user(conn, who.org_id, assignee_id, _ASSIGNEE)
-    return await edit_locked(
-        db=db, who=who, ref=ref,
-        apply=lambda conn, case: apply_assign(conn, who=who, case=case, assignee_id=assignee_id),
-    )  # fmt: skip
+    return await edit_case(
+        db=db, who=who, ref=ref, action="case.assigned", change=_assignee(assignee_id)
+    )
 
 
 async def unassign_case(*, db: Database, who: Principal, ref: str) -> CaseView:
     """Remove a case's assignee (none: no change)."""
-    return await edit_locked(
-        db=db, who=who, ref=ref, apply=lambda conn, case: apply_unassign(conn, who=who, case=case)
-    )
+    change = _assignee(None)
+    return await edit_case(db=db, who=who, ref=ref, action="case.unassigned", change=change)
 
 
 def check_project_id(project_id: str, *, pointer: str = _PROJECT) -> str:

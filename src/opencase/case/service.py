@@ -427,6 +427,23 @@ def ensure_not_archived(case: Case) -> None:
 Apply = Callable[[Connection, Case], Awaitable[Case]]
 
 
+def planned_edit(case: Case, *, change: Change, now: int, allow_archived: bool) -> dict[str, Any]:
+    """The columns `change` really changes on this case ({} when none); refuses archived cases
+    unless `allow_archived`, and lets `change` refuse the edit (a DomainError)."""
+    if not allow_archived:
+        ensure_not_archived(case)
+    return {k: v for k, v in change(case, now).items() if getattr(case, k) != v}
+
+
+def _edit_row(
+    case: Case, diff: dict[str, Any]
+) -> tuple[tuple[str, ...], list[Any], dict[str, Any]]:
+    """The columns of an edit (sorted), their stored values, and its event's details."""
+    columns = tuple(sorted(diff))
+    details = {c: {"from": getattr(case, c), "to": diff[c]} for c in columns}
+    return columns, [_EDITABLE[c](diff[c]) for c in columns], details
+
+
 async def apply_edit(
     conn: Connection,
     *,
@@ -444,18 +461,12 @@ async def apply_edit(
     to refuse the edit. Archived cases refuse edits unless `allow_archived`. Returns the case
     as it now is.
     """
-    if not allow_archived:
-        ensure_not_archived(case)
     now = next_modified_at(case)
-    diff = {k: v for k, v in change(case, now).items() if getattr(case, k) != v}
+    diff = planned_edit(case, change=change, now=now, allow_archived=allow_archived)
     if not diff:
         return case
-    columns = sorted(diff)
-    values = (_EDITABLE[c](diff[c]) for c in columns)
-    await conn.execute(
-        sql.update_columns(tuple(columns)), who.org_id, case.id, now, who.user_id, *values
-    )
-    details = {c: {"from": getattr(case, c), "to": diff[c]} for c in columns}
+    columns, values, details = _edit_row(case, diff)
+    await conn.execute(sql.update_columns(columns), who.org_id, case.id, now, who.user_id, *values)
     await record(
         conn, org_id=who.org_id, case_id=case.id, actor_id=who.user_id, at=now,
         action=action, details=details,
@@ -480,6 +491,12 @@ async def edit_case(
     allow_archived: bool = False,
 ) -> CaseView:
     """`apply_edit` on one case, in its own transaction (see `apply_edit`)."""
+    if isinstance(db, PostgresDatabase):
+        view = await _edit_without_transaction(
+            db=db, who=who, ref=ref, action=action, change=change, allow_archived=allow_archived
+        )
+        if view is not None:
+            return view
 
     async def apply(conn: Connection, case: Case) -> Case:
         return await apply_edit(
@@ -487,6 +504,41 @@ async def edit_case(
         )
 
     return await edit_locked(db=db, who=who, ref=ref, apply=apply)
+
+
+async def _edit_without_transaction(
+    *,
+    db: PostgresDatabase,
+    who: Principal,
+    ref: str,
+    action: str,
+    change: Change,
+    allow_archived: bool,
+) -> CaseView | None:
+    """edit_case on PostgreSQL in two statements, no BEGIN or COMMIT: read the case, then write
+    the edit only if the case is still as read (sql.edit_pg). None when it changed meanwhile:
+    the caller then serialises with the other writers under the lock (nothing was written)."""
+    kind, value = parse_case_ref(ref)
+    async with db.autocommit() as conn:
+        row = await conn.fetchrow(
+            sql.READ_VERSIONED_PG,
+            who.org_id,
+            value if kind == "id" else None,
+            value if kind == "key" else None,
+        )
+        if row is None:
+            raise NotFound("case")
+        case = case_from_row(row)
+        now = next_modified_at(case)
+        diff = planned_edit(case, change=change, now=now, allow_archived=allow_archived)
+        if not diff:
+            return await get_case(db=db, who=who, ref=case.id)
+        columns, values, details = _edit_row(case, diff)
+        written = await conn.fetchrow(
+            sql.edit_pg(columns), who.org_id, case.id, row["version"], now, who.user_id,
+            str(uuid.uuid4()), action, _json.encode(details).decode(), *values,
+        )  # fmt: skip
+    return None if written is None else view_from_pg_row(written)
 
 
 def _archive(case: Case, now: int) -> dict[str, Any]:

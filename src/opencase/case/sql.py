@@ -111,11 +111,20 @@ PG_TARGET = """target AS (
 
 
 def pg_users(case: str) -> str:
-    """The users case row `case` names, as an array of (id, email, name, handle, active)."""
+    """The users case row `case` (not `u` nor `i`) names, as an array of (id, email, name,
+    handle, active)."""
     return (
         "ARRAY(SELECT ROW(u.id::text, u.email, u.name, u.handle, u.active) FROM users u"
         f" WHERE u.org_id = $1 AND u.id IN ({case}.created_by, {case}.modified_by,"
         f" {case}.assignee_id))"
+    )
+
+
+def pg_insights(case: str) -> str:
+    """The insights of case row `case`, as an array of (type, ref, resource_id) in order."""
+    return (
+        "ARRAY(SELECT ROW(i.type, i.ref, i.resource_id) FROM case_insights i"
+        f" WHERE i.org_id = $1 AND i.case_id = {case}.id ORDER BY i.position)"
     )
 
 
@@ -126,9 +135,41 @@ GET_PG = f"""
 WITH {PG_TARGET}
 SELECT {C_COLUMNS},
        CASE WHEN c.id = $4 AND coalesce(c.modified_at, c.created_at) = $5 THEN NULL
-            ELSE ARRAY(SELECT ROW(i.type, i.ref, i.resource_id) FROM case_insights i
-                       WHERE i.org_id = $1 AND i.case_id = c.id ORDER BY i.position)
+            ELSE {pg_insights("c")}
        END AS insights,
        {pg_users("c")} AS users
 FROM cases c WHERE c.org_id = $1 AND c.id = (SELECT id FROM target)
+"""
+
+
+# PostgreSQL edits without a transaction (case.service.edit_case): the case as it is now with
+# its row version (xmin: it changes with every write of the row) …
+READ_VERSIONED_PG = f"""
+WITH {PG_TARGET}
+SELECT c.xmin::text AS version, {C_COLUMNS}
+FROM cases c WHERE c.org_id = $1 AND c.id = (SELECT id FROM target)
+"""
+
+
+@cache
+def edit_pg(columns: tuple[str, ...]) -> str:
+    """… then one statement that locks the case and, only if it is still at the version read,
+    writes the columns and the event, and returns the case with its insights and users (no
+    row: it changed meanwhile, nothing written). Every change to a case's insights also writes
+    its row, so the insights read with the lock are the newest.
+      $1 org, $2 case id, $3 version read, $4 now, $5 actor, $6 event id, $7 action,
+      $8 details (JSON), $9… the columns' values"""
+    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=9))
+    return f"""
+WITH locked AS (
+    SELECT id, xmin::text AS version FROM cases WHERE org_id = $1 AND id = $2 FOR UPDATE
+), upd AS (
+    UPDATE cases c SET {sets}, modified_at = $4, modified_by = $5
+    FROM locked l WHERE c.org_id = $1 AND c.id = l.id AND l.version = $3
+    RETURNING {C_COLUMNS}
+), ev AS (
+    INSERT INTO case_events (org_id, case_id, id, created_at, actor_id, action, details)
+    SELECT $1, id, $6, $4, $5, $7, $8::jsonb FROM upd
+)
+SELECT e.*, {pg_insights("e")} AS insights, {pg_users("e")} AS users FROM upd e
 """
