@@ -362,10 +362,14 @@ def _new_case(
 def view_from_pg_row(row: Row, case: Case | None = None) -> CaseView:
     """The view a PostgreSQL one-statement read or write returns (see sql.GET_PG): the case
     row, its `insights` records (NULL: left out) and its `users` records."""
-    users = {u[0]: User(id=u[0], email=u[1], name=u[2], handle=u[3], active=u[4])
-             for u in row["users"]}  # fmt: skip
     insights = [Insight(*i) for i in row["insights"] or ()]
-    return CaseView(case=case or case_from_row(row), insights=insights, users=users)
+    return CaseView(case=case or case_from_row(row), insights=insights, users=users_of_pg(row))
+
+
+def users_of_pg(row: Row) -> dict[str, User]:
+    """The `users` records of a PostgreSQL one-statement row (see sql.pg_users), by id."""
+    return {u[0]: User(id=u[0], email=u[1], name=u[2], handle=u[3], active=u[4])
+            for u in row["users"]}  # fmt: skip
 
 
 async def get_case(
