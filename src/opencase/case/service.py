@@ -219,7 +219,7 @@ async def create_case(
                 key=numbered["key"],
                 public_id=numbered["public_id"],
             )
-            return CaseView(case, [], await _users_of(conn, who.org_id, [case]))
+        return CaseView(case, [], users_of_pg(numbered))
     async with db.transaction() as conn:
         type_id, custom_attributes, assignee_id = await _check_new_case(
             conn, who.org_id, type_id, custom_attributes, assignee_id

@@ -70,7 +70,8 @@ def update_columns(columns: tuple[str, ...]) -> str:
 # PostgreSQL: a case's creation as one statement, so a POST is one exchange that also commits.
 # The project's row, then the organisation's (the order create_case and moves keep), hand out
 # the next key and public id: gap-free, and the organisation's row is held only for this
-# statement and its commit. No row when the project does not exist (nothing is written).
+# statement and its commit. It returns the case's numbers and its users (see pg_users). No
+# row when the project does not exist (nothing is written).
 #   $1 case id, $2 project id, $3 type id, $4 title, $5 description, $6 priority, $7 status,
 #   $8 status_name, $9 custom_attributes (JSON), $10 assignee id, $11 creator, $12 now,
 #   $13 closed_at, $14 org, $15 event id
@@ -97,7 +98,10 @@ WITH p AS (
         'type_id', $3::text, 'assignee_id', $10::text)
     FROM c
 )
-SELECT number, key, public_id FROM c
+SELECT number, key, public_id,
+       ARRAY(SELECT ROW(u.id::text, u.email, u.name, u.handle, u.active) FROM users u
+             WHERE u.org_id = $14 AND u.id IN ($11, $10)) AS users
+FROM c
 """
 
 

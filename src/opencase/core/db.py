@@ -287,6 +287,12 @@ async def _init_pg_connection(conn: Any) -> None:
     await set_timestamp_codec(conn)
 
 
+async def _keep_session(conn: Any) -> None:
+    """Nothing to reset when a connection goes back to the pool: opencase never changes
+    session state (settings, advisory locks, LISTEN, cursors), and asyncpg still rolls back
+    an open transaction. Its default reset would cost every request one more exchange."""
+
+
 class PGConnection:
     """asyncpg connection with the Connection signatures (execute returns a row count)."""
 
@@ -332,7 +338,7 @@ class PostgresDatabase:
         import asyncpg
 
         pool = await asyncpg.create_pool(
-            url, min_size=1, max_size=pool_size, init=_init_pg_connection
+            url, min_size=1, max_size=pool_size, init=_init_pg_connection, reset=_keep_session
         )
         return cls(pool)
 
