@@ -32,7 +32,6 @@ from opencase.view import views as view_views
 from opencase.watcher import views as watcher_views
 
 log = logging.getLogger("opencase")
-OPTIMIZE_SECONDS = 600  # how often the planner's statistics are refreshed (SQLite)
 
 API_ROUTES: list[Route] = [
     *search_views.ROUTES,
@@ -64,7 +63,7 @@ class Lifespan:
         self.state.db = await database.connect(settings)
         self.state.auth = Authenticator(self.state.db, settings.auth_cache_seconds)
         await self.state.db.optimize(full=True)
-        self._optimizer = asyncio.create_task(self._optimize_every(OPTIMIZE_SECONDS))
+        self._optimizer = asyncio.create_task(self._optimize_every(self.state.db.optimize_every))
         # Objects made at start-up live forever: keep the collector from rescanning them.
         gc.collect()
         gc.freeze()

@@ -41,6 +41,7 @@ class Connection(Protocol):
 
 class Database(Protocol):
     engine: str
+    optimize_every: float
 
     def transaction(self) -> Any:
         """Async context manager yielding a Connection inside one read-write transaction."""
@@ -149,6 +150,7 @@ class SQLiteDatabase:
     """
 
     engine = "sqlite"
+    optimize_every = 600.0  # seconds between optimize() calls while serving (app.py)
 
     def __init__(self, path: str, synchronous: str = "FULL") -> None:
         self._raw = open_sqlite(path, synchronous)
@@ -327,8 +329,15 @@ class PGConnection:
             await _set_uuid_codec(raw)
 
 
+_GROWN_TABLES = """
+SELECT relname FROM pg_stat_user_tables
+WHERE schemaname = current_schema() AND n_mod_since_analyze >= greatest(500, n_live_tup / 2)
+"""
+
+
 class PostgresDatabase:
     engine = "postgresql"
+    optimize_every = 10.0  # seconds between optimize() calls while serving (app.py)
 
     def __init__(self, pool: Any) -> None:
         self._pool = pool
@@ -363,7 +372,15 @@ class PostgresDatabase:
             yield PGConnection(raw)
 
     async def optimize(self, *, full: bool = False) -> None:
-        """Nothing: autovacuum keeps PostgreSQL's statistics."""
+        """ANALYZE the tables that at least doubled (or changed by half) since their last
+        statistics. Autovacuum keeps big tables' statistics, but plans made while a table was
+        small outlive its growth: a backend keeps the plan of each foreign-key check, and one
+        made on an empty `cases` scans it for every inserted insight and event (a PUT cost
+        PostgreSQL 5 ms instead of 0.6 at 4,000 cases). Fresh statistics replace those plans
+        in every backend. Cheap when nothing grew: one look at pg_stat_user_tables."""
+        async with self._pool.acquire() as raw:
+            for table in await raw.fetch(_GROWN_TABLES):
+                await raw.execute(f'ANALYZE "{table["relname"]}"')
 
     async def close(self) -> None:
         await self._pool.close()
