@@ -376,6 +376,22 @@ def _new_case(
     )
 
 
+async def fetch_case_row(
+    db: PostgresDatabase, statement: str, org_id: str, ref: str, *args: Any
+) -> Row | None:
+    """One PostgreSQL statement about the case `ref` names, on its own (it commits by itself):
+    $1 the organisation, $2 the case id or $3 its key (see sql.PG_TARGET), then `args`."""
+    kind, value = parse_case_ref(ref)
+    async with db.autocommit() as conn:
+        return await conn.fetchrow(
+            statement,
+            org_id,
+            value if kind == "id" else None,
+            value if kind == "key" else None,
+            *args,
+        )
+
+
 def view_from_pg_row(row: Row, case: Case | None = None) -> CaseView:
     """The view a PostgreSQL one-statement read or write returns (see sql.GET_PG): the case
     row, its `insights` records (NULL: left out) and its `users` records."""
@@ -395,15 +411,7 @@ async def get_case(
     """One case of the caller's organisation, by UUID or key. Its insights are left out when
     it is still at the version `kept` names ((case id, version)): the caller holds them."""
     if isinstance(db, PostgresDatabase):
-        kind, value = parse_case_ref(ref)
-        async with db.autocommit() as conn:
-            row = await conn.fetchrow(
-                sql.GET_PG,
-                who.org_id,
-                value if kind == "id" else None,
-                value if kind == "key" else None,
-                *(kept or (None, None)),
-            )
+        row = await fetch_case_row(db, sql.GET_PG, who.org_id, ref, *(kept or (None, None)))
         if row is None:
             raise NotFound("case")
         return view_from_pg_row(row)
@@ -539,22 +547,16 @@ async def _edit_without_transaction(
     """edit_case on PostgreSQL in two statements, no BEGIN or COMMIT: read the case, then write
     the edit only if the case is still as read (sql.edit_pg). None when it changed meanwhile:
     the caller then serialises with the other writers under the lock (nothing was written)."""
-    kind, value = parse_case_ref(ref)
+    row = await fetch_case_row(db, sql.READ_VERSIONED_PG, who.org_id, ref)
+    if row is None:
+        raise NotFound("case")
+    case = case_from_row(row)
+    now = next_modified_at(case)
+    diff = planned_edit(case, change=change, now=now, allow_archived=allow_archived)
+    if not diff:
+        return await get_case(db=db, who=who, ref=case.id)
+    columns, values, details = _edit_row(case, diff)
     async with db.autocommit() as conn:
-        row = await conn.fetchrow(
-            sql.READ_VERSIONED_PG,
-            who.org_id,
-            value if kind == "id" else None,
-            value if kind == "key" else None,
-        )
-        if row is None:
-            raise NotFound("case")
-        case = case_from_row(row)
-        now = next_modified_at(case)
-        diff = planned_edit(case, change=change, now=now, allow_archived=allow_archived)
-        if not diff:
-            return await get_case(db=db, who=who, ref=case.id)
-        columns, values, details = _edit_row(case, diff)
         written = await conn.fetchrow(
             sql.edit_pg(columns), who.org_id, case.id, row["version"], now, who.user_id,
             str(uuid.uuid4()), action, _json.encode(details).decode(), *values,

@@ -5,7 +5,10 @@ An insight's identity within a case is (type, resource_id); `ref` is its link an
 
 from __future__ import annotations
 
-TYPES = (
+from typing import Literal, get_args
+
+# The insight types of the contract (CaseInsightType); msgspec validates against the Literal.
+InsightType = Literal[
     "SECURITY_SIGNAL",
     "MONITOR",
     "EVENT_CORRELATION",
@@ -22,7 +25,8 @@ TYPES = (
     "APM_RECOMMENDATION",
     "SCM_URL",
     "PROFILING_DOWNSIZING_EXPERIMENT",
-)
+]
+TYPES: tuple[str, ...] = get_args(InsightType)
 PER_REQUEST_MAX = 100
 PER_CASE_MAX = 10_000
 REF_MAX = 2048

@@ -8,26 +8,14 @@ import msgspec
 from msgspec import Meta
 
 from opencase.http.errors import ENUM_CHOICES
-from opencase.insight.models import PER_REQUEST_MAX, REF_MAX, RESOURCE_ID_MAX, TYPES
+from opencase.insight.models import (
+    PER_REQUEST_MAX,
+    REF_MAX,
+    RESOURCE_ID_MAX,
+    TYPES,
+    InsightType,
+)
 
-InsightType = Literal[
-    "SECURITY_SIGNAL",
-    "MONITOR",
-    "EVENT_CORRELATION",
-    "ERROR_TRACKING",
-    "CLOUD_COST_RECOMMENDATION",
-    "INCIDENT",
-    "SENSITIVE_DATA_SCANNER_ISSUE",
-    "EVENT",
-    "WATCHDOG_STORY",
-    "WIDGET",
-    "SECURITY_FINDING",
-    "INSIGHT_SCORECARD_CAMPAIGN",
-    "RESOURCE_POLICY",
-    "APM_RECOMMENDATION",
-    "SCM_URL",
-    "PROFILING_DOWNSIZING_EXPERIMENT",
-]
 ENUM_CHOICES["insights/type"] = TYPES
 
 

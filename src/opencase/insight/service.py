@@ -15,10 +15,10 @@ import msgspec
 from opencase.case.models import CaseView, Insight
 from opencase.case.service import (
     ensure_not_archived,
+    fetch_case_row,
     find_case,
     load_view,
     next_modified_at,
-    parse_case_ref,
     view_from_pg_row,
 )
 from opencase.core.clock import now_us
@@ -52,15 +52,7 @@ async def _in_one_statement(
     """An insights change on PostgreSQL in one statement (sql.ADD_PG, sql.REMOVE_PG); None
     when it declined (no such case, archived, near the per-case cap, or another writer went
     first) and changed nothing."""
-    kind, value = parse_case_ref(case_ref)
-    async with db.autocommit() as conn:
-        row = await conn.fetchrow(
-            statement,
-            who.org_id,
-            value if kind == "id" else None,
-            value if kind == "key" else None,
-            *args,
-        )
+    row = await fetch_case_row(db, statement, who.org_id, case_ref, *args)
     if row is None or not row["allowed"]:
         return None
     return view_from_pg_row(row)

@@ -18,9 +18,9 @@ import msgspec
 from opencase.case.models import Case
 from opencase.case.service import (
     ensure_not_archived,
+    fetch_case_row,
     find_case,
     next_modified_at,
-    parse_case_ref,
     users_of_pg,
 )
 from opencase.core.clock import now_us
@@ -130,20 +130,12 @@ async def _comment_in_one_statement(
 ) -> Timeline | None:
     """comment_case on PostgreSQL as one statement (sql.COMMENT_PG); None when it wrote
     nothing (unknown or archived case: the general path gives the error)."""
-    kind, value = parse_case_ref(case_ref)
     details: dict[str, Any] = {"message": message}
     cell_id = str(uuid.uuid4())
-    async with db.autocommit() as conn:
-        row = await conn.fetchrow(
-            sql.COMMENT_PG,
-            who.org_id,
-            value if kind == "id" else None,
-            value if kind == "key" else None,
-            now_us(),
-            cell_id,
-            who.user_id,
-            _encode(details).decode(),
-        )
+    row = await fetch_case_row(
+        db, sql.COMMENT_PG, who.org_id, case_ref, now_us(), cell_id, who.user_id,
+        _encode(details).decode(),
+    )  # fmt: skip
     if row is None or not row["written"]:
         return None
     cell = Cell(cell_id, row["now"], who.user_id, COMMENT, details)

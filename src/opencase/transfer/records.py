@@ -42,8 +42,7 @@ import msgspec
 from opencase.case.models import DESCRIPTION_MAX, PRIORITIES, TITLE_MAX
 from opencase.case_type.builtin import LEGACY_STATUS
 from opencase.custom_attribute.models import TYPES as ATTRIBUTE_TYPES
-from opencase.insight.models import REF_MAX, RESOURCE_ID_MAX
-from opencase.insight.models import TYPES as INSIGHT_TYPES
+from opencase.insight.models import REF_MAX, RESOURCE_ID_MAX, InsightType
 
 FORMAT = "opencase-export"
 VERSION = 1
@@ -61,24 +60,6 @@ Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+$")]
 
 Priority = Literal["NOT_DEFINED", "P1", "P2", "P3", "P4", "P5"]  # case.models.PRIORITIES
 StatusGroup = Literal["OPEN", "IN_PROGRESS", "CLOSED"]  # case_type.builtin.LEGACY_STATUS
-InsightType = Literal[
-    "SECURITY_SIGNAL",
-    "MONITOR",
-    "EVENT_CORRELATION",
-    "ERROR_TRACKING",
-    "CLOUD_COST_RECOMMENDATION",
-    "INCIDENT",
-    "SENSITIVE_DATA_SCANNER_ISSUE",
-    "EVENT",
-    "WATCHDOG_STORY",
-    "WIDGET",
-    "SECURITY_FINDING",
-    "INSIGHT_SCORECARD_CAMPAIGN",
-    "RESOURCE_POLICY",
-    "APM_RECOMMENDATION",
-    "SCM_URL",
-    "PROFILING_DOWNSIZING_EXPERIMENT",
-]
 AttributeType = Literal["URL", "TEXT", "NUMBER", "SELECT"]
 
 
@@ -209,7 +190,6 @@ Record = Header | Org | User | CaseType | CustomAttribute | Project | Case
 KINDS = ("header", "org", "user", "case_type", "custom_attribute", "project", "case")
 
 # The Literals above spell out the domain's tuples (mypy needs them literal): kept equal.
-assert get_args(InsightType) == INSIGHT_TYPES
 assert get_args(AttributeType) == ATTRIBUTE_TYPES
 assert get_args(Priority) == PRIORITIES
 assert get_args(StatusGroup) == LEGACY_STATUS
