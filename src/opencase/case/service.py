@@ -193,23 +193,20 @@ async def create_case(
             )
         status = found
     now = now_us()
+
+    def draft(type_id: str, custom_attributes: dict[str, Any], assignee_id: str | None) -> Case:
+        """The new case, once its type, values and assignee are checked (not numbered yet)."""
+        return _new_case(
+            who, project_id, type_id, title, description, priority, status, custom_attributes,
+            assignee_id, now,
+        )  # fmt: skip
+
     if isinstance(db, PostgresDatabase):
         async with _creating_in(who.org_id), db.autocommit() as conn:
             type_id, custom_attributes, assignee_id = await _check_new_case(
                 conn, who.org_id, type_id, custom_attributes, assignee_id
             )
-            case = _new_case(
-                who,
-                project_id,
-                type_id,
-                title,
-                description,
-                priority,
-                status,
-                custom_attributes,
-                assignee_id,
-                now,
-            )
+            case = draft(type_id, custom_attributes, assignee_id)
             numbered = await conn.fetchrow(
                 sql.CREATE_PG,
                 case.id,
@@ -249,18 +246,7 @@ async def create_case(
         public_id = await conn.fetchval(sql.NEXT_PUBLIC_ID, who.org_id)
         number = numbered["case_seq"]
         case = msgspec.structs.replace(
-            _new_case(
-                who,
-                project_id,
-                type_id,
-                title,
-                description,
-                priority,
-                status,
-                custom_attributes,
-                assignee_id,
-                now,
-            ),
+            draft(type_id, custom_attributes, assignee_id),
             number=number,
             key=f"{numbered['key']}-{number}",
             public_id=public_id,
