@@ -204,7 +204,9 @@ class Server:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, check: bool = True, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "opencase", *args],
             env=self.env,
@@ -212,6 +214,7 @@ class Server:
             text=True,
             check=check,
             timeout=120,
+            input=input,
         )
 
     def create_keys(self, org: str, user: str, scopes: str | None = None) -> Keys:

@@ -25,6 +25,7 @@ from opencase.http.routing import Ctx, Reply, Route, State, build_app
 from opencase.identity.service import Authenticator
 from opencase.insight import views as insight_views
 from opencase.link import views as link_views
+from opencase.outbox.worker import Worker, worker_from
 from opencase.project import views as project_views
 from opencase.search import views as search_views
 from opencase.timeline import views as timeline_views
@@ -56,6 +57,9 @@ class Lifespan:
     def __init__(self, state: State) -> None:
         self.state = state
         self._optimizer: asyncio.Task[None] | None = None
+        self._worker: Worker | None = None  # the outbox's deliveries (opencase.outbox)
+        self._delivering: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
 
     async def process_startup(self, scope: Any, event: Any) -> None:
         settings = self.state.settings
@@ -64,6 +68,9 @@ class Lifespan:
         self.state.auth = Authenticator(self.state.db, settings.auth_cache_seconds)
         await self.state.db.optimize(full=True)
         self._optimizer = asyncio.create_task(self._optimize_every(self.state.db.optimize_every))
+        if settings.outbox_worker:
+            self._worker = worker_from(self.state.db, settings)
+            self._delivering = asyncio.create_task(self._worker.run(stop=self._stop))
         # Objects made at start-up live forever: keep the collector from rescanning them.
         gc.collect()
         gc.freeze()
@@ -79,6 +86,10 @@ class Lifespan:
     async def process_shutdown(self, scope: Any, event: Any) -> None:
         if self._optimizer is not None:
             self._optimizer.cancel()
+        if self._delivering is not None and self._worker is not None:
+            self._stop.set()  # the round in flight finishes; its outcomes are recorded
+            await self._delivering
+            await self._worker.close()
         if self.state.db is not None:
             await self.state.db.optimize()
             await self.state.db.close()

@@ -1,14 +1,17 @@
-"""The `opencase` command: serve, keys, users, db, export, import."""
+"""The `opencase` command: serve, keys, users, db, export, import, webhooks, outbox, worker."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+
+import msgspec
 
 from opencase.core import migrate
 from opencase.core.config import ConfigError, Settings, load_settings
@@ -16,9 +19,12 @@ from opencase.core.db import Database, connect
 from opencase.core.errors import DomainError
 from opencase.identity import service as identity
 from opencase.identity.models import DEFAULT_SCOPES, User
+from opencase.outbox import service as outbox
+from opencase.outbox.worker import worker_from
 from opencase.transfer import export as transfer_export
 from opencase.transfer import load as transfer_load
 from opencase.transfer.progress import reporter
+from opencase.webhook import service as webhooks
 
 T = TypeVar("T")
 
@@ -209,6 +215,82 @@ def _import(args: argparse.Namespace) -> int:
         )
 
 
+def _webhooks_create(args: argparse.Namespace) -> int:
+    secret = sys.stdin.readline().rstrip("\r\n") if args.secret_stdin else ""
+    if not args.secret_stdin:
+        print(
+            "opencase: give the signing secret on standard input (--secret-stdin)", file=sys.stderr
+        )
+        return 2
+    hook = _with_db(
+        load_settings(),
+        lambda db: webhooks.create_webhook(
+            db=db, org_name=args.org, name=args.name, url=args.url, secret=secret
+        ),
+    )
+    print(f"webhook {hook.name} ({hook.id}) -> {hook.url}")
+    return 0
+
+
+def _webhooks_list(args: argparse.Namespace) -> int:
+    hooks = _with_db(load_settings(), lambda db: webhooks.list_webhooks(db=db, org_name=args.org))
+    if args.json:
+        print(json.dumps([{"id": h.id, "name": h.name, "url": h.url} for h in hooks]))
+        return 0
+    for h in hooks:
+        print(f"{h.id}  {h.name}  {h.url}")
+    return 0
+
+
+def _webhooks_delete(args: argparse.Namespace) -> int:
+    _with_db(
+        load_settings(),
+        lambda db: webhooks.delete_webhook(db=db, org_name=args.org, name=args.name),
+    )
+    print(f"webhook {args.name} deleted")
+    return 0
+
+
+def _outbox_list(args: argparse.Namespace) -> int:
+    found = _with_db(
+        load_settings(),
+        lambda db: outbox.list_deliveries(
+            db=db, org_name=args.org, state=args.state, limit=args.limit
+        ),
+    )
+    if args.json:
+        print(json.dumps([msgspec.to_builtins(d) for d in found]))
+        return 0
+    for d in found:
+        error = f"  {d.last_error}" if d.last_error else ""
+        print(f"{d.id}  {d.state}  {d.attempts} tries  {d.event} -> {d.target}{error}")
+    return 0
+
+
+def _outbox_retry(args: argparse.Namespace) -> int:
+    _with_db(
+        load_settings(),
+        lambda db: outbox.retry_delivery(db=db, org_name=args.org, delivery_id=args.delivery_id),
+    )
+    print(f"delivery {args.delivery_id} is pending again")
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    settings = load_settings()
+
+    async def run(db: Database) -> None:
+        worker = worker_from(db, settings)
+        try:
+            await worker.run()
+        finally:
+            await worker.close()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        _with_db(settings, run)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="opencase", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -272,6 +354,41 @@ def _parser() -> argparse.ArgumentParser:
         "--skip-invalid", action="store_true", help="skip bad records instead of stopping"
     )
     imp.set_defaults(func=_import)
+
+    hooks = sub.add_parser("webhooks", help="outbound HTTP endpoints of an organisation")
+    hsub = hooks.add_subparsers(dest="webhooks_command", required=True)
+    hcreate = hsub.add_parser("create", help="register a webhook (secret on standard input)")
+    hcreate.add_argument("--org", required=True, help="name of an existing organisation")
+    hcreate.add_argument("--name", required=True, help="unique in the organisation")
+    hcreate.add_argument("--url", required=True, help="where deliveries are POSTed")
+    hcreate.add_argument(
+        "--secret-stdin", action="store_true", help="read the signing secret's line from stdin"
+    )
+    hcreate.set_defaults(func=_webhooks_create)
+    hlist = hsub.add_parser("list", help="list webhooks (never their secrets)")
+    hlist.add_argument("--org", required=True)
+    hlist.add_argument("--json", action="store_true")
+    hlist.set_defaults(func=_webhooks_list)
+    hdelete = hsub.add_parser("delete", help="remove a webhook by name")
+    hdelete.add_argument("--org", required=True)
+    hdelete.add_argument("name")
+    hdelete.set_defaults(func=_webhooks_delete)
+
+    box = sub.add_parser("outbox", help="deliveries to outside systems")
+    bsub = box.add_subparsers(dest="outbox_command", required=True)
+    blist = bsub.add_parser("list", help="deliveries, oldest first")
+    blist.add_argument("--org", required=True)
+    blist.add_argument("--state", choices=["pending", "delivered", "dead"])
+    blist.add_argument("--limit", type=int, default=100)
+    blist.add_argument("--json", action="store_true")
+    blist.set_defaults(func=_outbox_list)
+    bretry = bsub.add_parser("retry", help="make a dead delivery pending again")
+    bretry.add_argument("--org", required=True)
+    bretry.add_argument("delivery_id")
+    bretry.set_defaults(func=_outbox_retry)
+
+    work = sub.add_parser("worker", help="deliver the outbox (without serving the API)")
+    work.set_defaults(func=_worker)
     return p
 
 

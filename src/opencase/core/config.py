@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import msgspec
 
@@ -23,6 +24,12 @@ class Settings(msgspec.Struct, frozen=True):
     auth_cache_seconds: float = 5.0
     # SQLite `synchronous` pragma: FULL survives power loss, NORMAL only process crashes.
     sqlite_synchronous: str = "FULL"
+    # The outbox's delivery worker runs inside `opencase serve` unless this is off (then run
+    # `opencase worker`). A failed delivery is tried again after `outbox_backoff_seconds`,
+    # doubling each time (with jitter), `outbox_max_attempts` tries in all, then it is dead.
+    outbox_worker: bool = True
+    outbox_backoff_seconds: float = 1.0
+    outbox_max_attempts: int = 8
 
     @property
     def engine(self) -> str:
@@ -33,7 +40,16 @@ class Settings(msgspec.Struct, frozen=True):
         )
 
 
-_ENV = {
+def boolean(raw: str) -> bool:
+    """1/true/yes/on or 0/false/no/off."""
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(raw)
+
+
+_ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "database_url": ("OPENCASE_DATABASE_URL", str),
     "host": ("OPENCASE_HOST", str),
     "port": ("OPENCASE_PORT", int),
@@ -42,6 +58,9 @@ _ENV = {
     "max_body_bytes": ("OPENCASE_MAX_BODY_BYTES", int),
     "auth_cache_seconds": ("OPENCASE_AUTH_CACHE_SECONDS", float),
     "sqlite_synchronous": ("OPENCASE_SQLITE_SYNCHRONOUS", str),
+    "outbox_worker": ("OPENCASE_OUTBOX_WORKER", boolean),
+    "outbox_backoff_seconds": ("OPENCASE_OUTBOX_BACKOFF_SECONDS", float),
+    "outbox_max_attempts": ("OPENCASE_OUTBOX_MAX_ATTEMPTS", int),
 }
 
 

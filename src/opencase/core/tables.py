@@ -336,3 +336,51 @@ case_fields = sa.Table(
     sa.Index("ix_case_fields_org_field_folded", "org_id", "field", "folded", "case_id"),
     sa.Index("ix_case_fields_org_field_number", "org_id", "field", "number"),
 )
+
+# Outbound HTTP endpoints of an organisation (CLI: `opencase webhooks`); `secret` signs every
+# delivery and is never shown again once stored.
+webhooks = sa.Table(
+    "webhooks",
+    metadata,
+    sa.Column("org_id", UUID, sa.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("secret", sa.Text, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.PrimaryKeyConstraint("org_id", "id"),
+    sa.UniqueConstraint("org_id", "name", name="uq_webhooks_org_name"),
+)
+
+# The transactional outbox: one row per delivery to make, written in the transaction of the
+# change that causes it; the worker (opencase.outbox.worker) delivers it at least once. `id`
+# is the delivery's idempotency key (X-Opencase-Delivery), the same on every try.
+# state: 0 pending (due at next_attempt_at; a worker holding it pushes that forward as a
+# lease), 1 delivered, 2 dead (tries exhausted; `opencase outbox retry` makes it pending).
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("org_id", UUID, sa.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("case_id", UUID),
+    sa.Column("event", sa.Text, nullable=False),
+    sa.Column("target_kind", sa.Text, nullable=False),
+    sa.Column("target_id", UUID, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("state", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", TIMESTAMP, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("delivered_at", TIMESTAMP),
+    sa.PrimaryKeyConstraint("org_id", "id"),
+    # What is due: pending rows only, so the index stays as small as the backlog.
+    sa.Index(
+        "ix_outbox_org_pending",
+        "org_id",
+        "next_attempt_at",
+        postgresql_where=sa.text("state = 0"),
+        sqlite_where=sa.text("state = 0"),
+    ),
+    sa.Index("ix_outbox_org_case", "org_id", "case_id", "created_at"),
+)

@@ -1,0 +1,1 @@
+"""Outbound HTTP endpoints registered per organisation (`opencase webhooks`)."""
