@@ -248,3 +248,23 @@ def test_webhooks_and_outbox_from_the_command_line(server: Server) -> None:
     assert missing.returncode == 2 and "not found" in missing.stderr
     server.cli("webhooks", "delete", "--org", "acme", "ops")
     assert json.loads(server.cli("webhooks", "list", "--org", "acme", "--json").stdout) == []
+
+
+def test_rows_of_a_worker_that_died_are_delivered_after_its_lease(
+    engine: Engine, receiver: Receiver
+) -> None:
+    org_id, hook_id = _org_and_hook(engine, receiver.url)
+    [delivery_id] = engine.run(_enqueue(engine.db, org_id, hook_id))
+    dying = Worker(engine.db, lease_seconds=0.5)
+    assert len(engine.run(dying._claim())) == 1  # taken, then the worker "dies"
+    engine.run(dying.close())
+    other = Worker(engine.db)
+    assert engine.run(other.deliver_due()) == 0  # held: not due while the lease runs
+
+    async def after_the_lease() -> int:
+        await asyncio.sleep(0.6)
+        return await other.deliver_due()
+
+    assert engine.run(after_the_lease()) == 1
+    engine.run(other.close())
+    assert receiver.ids() == [delivery_id]
