@@ -166,7 +166,8 @@ def user_from_row(row: Row) -> User:
     )
 
 
-async def _org_id(conn: Connection, org_name: str) -> str:
+async def org_id_of(conn: Connection, org_name: str) -> str:
+    """The id of the organisation of this name; 404 when there is none."""
     org_id = await conn.fetchval(sql.ORG_BY_NAME, org_name)
     if org_id is None:
         raise NotFound(f"organisation {org_name!r}")
@@ -185,7 +186,7 @@ async def create_user(
         raise InvalidInput("name and handle must not be blank")
     user = User(id=str(uuid.uuid4()), email=email, name=name, handle=handle, active=True)
     async with db.transaction() as conn:
-        org_id = await _org_id(conn, org_name)
+        org_id = await org_id_of(conn, org_name)
         if await conn.fetchval(sql.USER_BY_EMAIL, org_id, email) is not None:
             raise Conflict(f"organisation {org_name!r} already has a user {email}")
         await conn.execute(sql.INSERT_USER, org_id, user.id, email, name, handle, now_us())
@@ -195,5 +196,5 @@ async def create_user(
 async def list_users(*, db: Database, org_name: str) -> list[User]:
     """The users of an organisation, by email."""
     async with db.snapshot() as conn:
-        org_id = await _org_id(conn, org_name)
+        org_id = await org_id_of(conn, org_name)
         return [user_from_row(r) for r in await conn.fetch(sql.LIST_USERS, org_id)]

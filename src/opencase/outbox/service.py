@@ -10,7 +10,7 @@ import msgspec
 from opencase.core.clock import now_us
 from opencase.core.db import Connection, Database
 from opencase.core.errors import InvalidInput, NotFound
-from opencase.identity import sql as identity_sql
+from opencase.identity.service import org_id_of
 from opencase.outbox import sql
 
 _encode = msgspec.json.Encoder().encode
@@ -57,10 +57,7 @@ async def enqueue(
 
 async def _org_id(db: Database, org_name: str) -> str:
     async with db.snapshot() as conn:
-        org_id = await conn.fetchval(identity_sql.ORG_BY_NAME, org_name)
-    if org_id is None:
-        raise NotFound("organisation")
-    return str(org_id)
+        return await org_id_of(conn, org_name)
 
 
 async def list_deliveries(

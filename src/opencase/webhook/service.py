@@ -12,7 +12,7 @@ import msgspec
 from opencase.core.clock import now_us
 from opencase.core.db import Database
 from opencase.core.errors import Conflict, InvalidInput, NotFound
-from opencase.identity import sql as identity_sql
+from opencase.identity.service import org_id_of
 from opencase.webhook import sql
 
 NAME_MAX = 100
@@ -28,10 +28,7 @@ class Webhook(msgspec.Struct, frozen=True):
 
 async def _org_id(db: Database, org_name: str) -> str:
     async with db.snapshot() as conn:
-        org_id = await conn.fetchval(identity_sql.ORG_BY_NAME, org_name)
-    if org_id is None:
-        raise NotFound("organisation")
-    return str(org_id)
+        return await org_id_of(conn, org_name)
 
 
 def _check(name: str, url: str, secret: str) -> None:
