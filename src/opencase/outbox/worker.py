@@ -14,12 +14,14 @@ from typing import Any
 import httpx
 
 from opencase.core.clock import now_us
-from opencase.core.db import Database, Row
+from opencase.core.db import Connection, Database, Row
 from opencase.outbox import signing, sql
 
 log = logging.getLogger("opencase.outbox")
 
 BACKOFF_MAX_SECONDS = 3600.0
+CONNECTIONS = 8  # HTTP connections per worker
+_GONE = "webhook deleted"  # the delivery's target no longer exists: dead at once
 
 
 def backoff_us(failures: int, base_seconds: float) -> int:
@@ -48,7 +50,12 @@ class Worker:
         self.lease_us = int(lease_seconds * 1_000_000)
         self.batch = batch
         # The lease must outlast a try, or another worker could take the row meanwhile.
-        self.client = httpx.AsyncClient(timeout=min(timeout_seconds, lease_seconds / 2))
+        self.client = httpx.AsyncClient(
+            timeout=min(timeout_seconds, lease_seconds / 2),
+            # httpx's pool scans every connection for each request (measured: 148 deliveries/s
+            # with 100 in flight); a few connections per worker keep it cheap.
+            limits=httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS),
+        )
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -64,28 +71,48 @@ class Worker:
         return rows
 
     async def deliver_due(self) -> int:
-        """Try every delivery due now (up to one batch); how many were tried."""
+        """Try every delivery due now (up to one batch); how many were tried. The batch's
+        targets are read in one snapshot and its outcomes written in one transaction."""
         rows = await self._claim()
-        await asyncio.gather(*(self._deliver(row) for row in rows))
+        if not rows:
+            return 0
+        async with self.db.snapshot() as conn:
+            targets = {
+                key: await conn.fetchrow(sql.WEBHOOK, *key)
+                for key in {(str(r["org_id"]), str(r["target_id"])) for r in rows}
+            }
+        errors = await asyncio.gather(
+            *(self._try(targets[str(r["org_id"]), str(r["target_id"])], r) for r in rows)
+        )
+        now = now_us()
+        async with self.db.transaction() as conn:
+            delivered = [
+                (str(r["org_id"]), str(r["id"]), now)
+                for r, e in zip(rows, errors, strict=True)
+                if e is None
+            ]
+            if delivered:
+                await conn.executemany(sql.DELIVERED_ROW, delivered)
+            for row, error in zip(rows, errors, strict=True):
+                if error is not None:
+                    await self._failed(conn, row, error, now)
         return len(rows)
 
-    async def _deliver(self, row: Row) -> None:
-        org_id, delivery_id = str(row["org_id"]), str(row["id"])
-        async with self.db.snapshot() as conn:
-            target = await conn.fetchrow(sql.WEBHOOK, org_id, str(row["target_id"]))
+    async def _try(self, target: Row | None, row: Row) -> str | None:
+        """One try of one delivery: None when delivered, else why not."""
         if target is None:
-            async with self.db.transaction() as conn:
-                await conn.execute(sql.DEAD_ROW, org_id, delivery_id, "webhook deleted")
+            return _GONE
+        return await self._post(target["url"], target["secret"], row)
+
+    async def _failed(self, conn: Connection, row: Row, error: str, now: int) -> None:
+        org_id, delivery_id = str(row["org_id"]), str(row["id"])
+        if error == _GONE:
+            await conn.execute(sql.DEAD_ROW, org_id, delivery_id, error)
             return
-        error = await self._post(target["url"], target["secret"], row)
-        async with self.db.transaction() as conn:
-            if error is None:
-                await conn.execute(sql.DELIVERED_ROW, org_id, delivery_id, now_us())
-                return
-            retry_at = now_us() + backoff_us(row["attempts"] + 1, self.backoff_seconds)
-            state = await conn.fetchval(
-                sql.FAILED_ROW, org_id, delivery_id, error, retry_at, self.max_attempts
-            )
+        retry_at = now + backoff_us(row["attempts"] + 1, self.backoff_seconds)
+        state = await conn.fetchval(
+            sql.FAILED_ROW, org_id, delivery_id, error, retry_at, self.max_attempts
+        )
         if state == sql.DEAD:
             log.warning("delivery %s is dead after %d tries: %s", delivery_id,
                         row["attempts"] + 1, error)  # fmt: skip
