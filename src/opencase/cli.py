@@ -216,12 +216,12 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _webhooks_create(args: argparse.Namespace) -> int:
-    secret = sys.stdin.readline().rstrip("\r\n") if args.secret_stdin else ""
-    if not args.secret_stdin:
+    if not args.secret_stdin:  # never as an argument, which `ps` and shell history show
         print(
             "opencase: give the signing secret on standard input (--secret-stdin)", file=sys.stderr
         )
         return 2
+    secret = sys.stdin.readline().rstrip("\r\n")
     hook = _with_db(
         load_settings(),
         lambda db: webhooks.create_webhook(

@@ -378,11 +378,11 @@ async def fetch_case_row(
         )
 
 
-def view_from_pg_row(row: Row, case: Case | None = None) -> CaseView:
+def view_from_pg_row(row: Row) -> CaseView:
     """The view a PostgreSQL one-statement read or write returns (see sql.GET_PG): the case
     row, its `insights` records (NULL: left out) and its `users` records."""
     insights = [Insight(*i) for i in row["insights"] or ()]
-    return CaseView(case=case or case_from_row(row), insights=insights, users=users_of_pg(row))
+    return CaseView(case=case_from_row(row), insights=insights, users=users_of_pg(row))
 
 
 def users_of_pg(row: Row) -> dict[str, User]:

@@ -67,10 +67,42 @@ def update_columns(columns: tuple[str, ...]) -> str:
     )
 
 
+# PostgreSQL one-statement reads and writes share these: the case named by $2 (id) or $3 (key)
+# of organisation $1, and a case row's insights and users as arrays of records.
+PG_TARGET = """target AS (
+    SELECT $2::uuid AS id WHERE $2::uuid IS NOT NULL
+    UNION ALL
+    SELECT case_id FROM case_keys WHERE org_id = $1 AND key = $3 AND $2::uuid IS NULL
+)"""
+
+
+def pg_user_records(org: str, ids: str) -> str:
+    """The users of organisation `org` whose ids are among `ids` (SQL expressions, not over
+    an alias `u`), as an array of (id, email, name, handle, active) records: what
+    case.service.users_of_pg reads."""
+    return (
+        "ARRAY(SELECT ROW(u.id::text, u.email, u.name, u.handle, u.active) FROM users u"
+        f" WHERE u.org_id = {org} AND u.id IN ({ids}))"
+    )
+
+
+def pg_users(case: str) -> str:
+    """The users case row `case` (not `u` nor `i`) names, as pg_user_records."""
+    return pg_user_records("$1", f"{case}.created_by, {case}.modified_by, {case}.assignee_id")
+
+
+def pg_insights(case: str) -> str:
+    """The insights of case row `case`, as an array of (type, ref, resource_id) in order."""
+    return (
+        "ARRAY(SELECT ROW(i.type, i.ref, i.resource_id) FROM case_insights i"
+        f" WHERE i.org_id = $1 AND i.case_id = {case}.id ORDER BY i.position)"
+    )
+
+
 # PostgreSQL: a case's creation as one statement, so a POST is one exchange that also commits.
 # The project's row, then the organisation's (the order create_case and moves keep), hand out
 # the next key and public id: gap-free, and the organisation's row is held only for this
-# statement and its commit. It returns the case's numbers and its users (see pg_users). No
+# statement and its commit. It returns the case's numbers and its users (pg_user_records). No
 # row when the project does not exist (nothing is written).
 #   $1 case id, $2 project id, $3 type id, $4 title, $5 description, $6 priority, $7 status,
 #   $8 status_name, $9 custom_attributes (JSON), $10 assignee id, $11 creator, $12 now,
@@ -98,38 +130,9 @@ WITH p AS (
         'type_id', $3::text, 'assignee_id', $10::text)
     FROM c
 )
-SELECT number, key, public_id,
-       ARRAY(SELECT ROW(u.id::text, u.email, u.name, u.handle, u.active) FROM users u
-             WHERE u.org_id = $14 AND u.id IN ($11, $10)) AS users
+SELECT number, key, public_id, {pg_user_records("$14", "$11, $10")} AS users
 FROM c
 """
-
-
-# PostgreSQL one-statement reads and writes share these: the case named by $2 (id) or $3 (key)
-# of organisation $1, and a case row's insights and users as arrays of records.
-PG_TARGET = """target AS (
-    SELECT $2::uuid AS id WHERE $2::uuid IS NOT NULL
-    UNION ALL
-    SELECT case_id FROM case_keys WHERE org_id = $1 AND key = $3 AND $2::uuid IS NULL
-)"""
-
-
-def pg_users(case: str) -> str:
-    """The users case row `case` (not `u` nor `i`) names, as an array of (id, email, name,
-    handle, active)."""
-    return (
-        "ARRAY(SELECT ROW(u.id::text, u.email, u.name, u.handle, u.active) FROM users u"
-        f" WHERE u.org_id = $1 AND u.id IN ({case}.created_by, {case}.modified_by,"
-        f" {case}.assignee_id))"
-    )
-
-
-def pg_insights(case: str) -> str:
-    """The insights of case row `case`, as an array of (type, ref, resource_id) in order."""
-    return (
-        "ARRAY(SELECT ROW(i.type, i.ref, i.resource_id) FROM case_insights i"
-        f" WHERE i.org_id = $1 AND i.case_id = {case}.id ORDER BY i.position)"
-    )
 
 
 # The case with its insights (type, ref, resource_id records in order) and users, one

@@ -174,6 +174,12 @@ async def org_id_of(conn: Connection, org_name: str) -> str:
     return str(org_id)
 
 
+async def org_id_named(*, db: Database, org_name: str) -> str:
+    """org_id_of, in a snapshot of its own."""
+    async with db.snapshot() as conn:
+        return await org_id_of(conn, org_name)
+
+
 async def create_user(
     *, db: Database, org_name: str, email: str, name: str | None, handle: str | None
 ) -> User:

@@ -10,7 +10,7 @@ import msgspec
 from opencase.core.clock import now_us
 from opencase.core.db import Connection, Database
 from opencase.core.errors import InvalidInput, NotFound
-from opencase.identity.service import org_id_of
+from opencase.identity.service import org_id_named
 from opencase.outbox import sql
 
 _encode = msgspec.json.Encoder().encode
@@ -55,18 +55,13 @@ async def enqueue(
     return delivery_id
 
 
-async def _org_id(db: Database, org_name: str) -> str:
-    async with db.snapshot() as conn:
-        return await org_id_of(conn, org_name)
-
-
 async def list_deliveries(
     *, db: Database, org_name: str, state: str | None = None, limit: int = 100
 ) -> list[Delivery]:
     """The organisation's deliveries, oldest first, optionally in one state."""
     if state is not None and state not in sql.STATES:
         raise InvalidInput(f"state must be one of {', '.join(sql.STATES)}")
-    org_id = await _org_id(db, org_name)
+    org_id = await org_id_named(db=db, org_name=org_name)
     async with db.snapshot() as conn:
         if state is None:
             rows = await conn.fetch(sql.LIST, org_id, limit)
@@ -96,7 +91,7 @@ async def retry_delivery(*, db: Database, org_name: str, delivery_id: str) -> No
         delivery_id = str(uuid.UUID(delivery_id))
     except ValueError:
         raise InvalidInput(f"{delivery_id!r} is not a delivery id") from None
-    org_id = await _org_id(db, org_name)
+    org_id = await org_id_named(db=db, org_name=org_name)
     async with db.transaction() as conn:
         if not await conn.execute(sql.RETRY, org_id, delivery_id, now_us()):
             raise NotFound("dead delivery")

@@ -9,11 +9,11 @@ import contextlib
 import logging
 import random
 import time
-from typing import Any
 
 import httpx
 
 from opencase.core.clock import now_us
+from opencase.core.config import Settings
 from opencase.core.db import Connection, Database, Row
 from opencase.outbox import signing, sql
 
@@ -149,7 +149,7 @@ class Worker:
                     await asyncio.wait_for(stop.wait(), poll_seconds)
 
 
-def worker_from(db: Database, settings: Any) -> Worker:
+def worker_from(db: Database, settings: Settings) -> Worker:
     """A worker with the settings' back-off and tries."""
     return Worker(
         db,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opencase.case.sql import PG_TARGET
+from opencase.case.sql import PG_TARGET, pg_user_records
 
 _CELL = "id, created_at, actor_id, action, details, modified_at"
 
@@ -44,8 +44,7 @@ WITH {PG_TARGET}, locked AS (
     FROM ok WHERE c.org_id = $1 AND c.id = ok.id
 )
 SELECT EXISTS (SELECT 1 FROM ok) AS written, (SELECT now FROM ok) AS now,
-       ARRAY(SELECT ROW(u.id::text, u.email, u.name, u.handle, u.active) FROM users u
-             WHERE u.org_id = $1 AND u.id = $6) AS users
+       {pg_user_records("$1", "$6")} AS users
 FROM locked
 """
 

@@ -12,7 +12,7 @@ import msgspec
 from opencase.core.clock import now_us
 from opencase.core.db import Database
 from opencase.core.errors import Conflict, InvalidInput, NotFound
-from opencase.identity.service import org_id_of
+from opencase.identity.service import org_id_named
 from opencase.webhook import sql
 
 NAME_MAX = 100
@@ -24,11 +24,6 @@ class Webhook(msgspec.Struct, frozen=True):
     name: str
     url: str
     created_at: int
-
-
-async def _org_id(db: Database, org_name: str) -> str:
-    async with db.snapshot() as conn:
-        return await org_id_of(conn, org_name)
 
 
 def _check(name: str, url: str, secret: str) -> None:
@@ -46,7 +41,7 @@ async def create_webhook(
 ) -> Webhook:
     """Register a webhook; its name is unique in the organisation."""
     _check(name, url, secret)
-    org_id = await _org_id(db, org_name)
+    org_id = await org_id_named(db=db, org_name=org_name)
     hook = Webhook(id=str(uuid.uuid4()), name=name, url=url, created_at=now_us())
     async with db.transaction() as conn:
         if await conn.fetchval(sql.BY_NAME, org_id, name) is not None:
@@ -57,7 +52,7 @@ async def create_webhook(
 
 async def list_webhooks(*, db: Database, org_name: str) -> list[Webhook]:
     """The organisation's webhooks by name (never their secrets)."""
-    org_id = await _org_id(db, org_name)
+    org_id = await org_id_named(db=db, org_name=org_name)
     async with db.snapshot() as conn:
         rows = await conn.fetch(sql.LIST, org_id)
     return [Webhook(str(r["id"]), r["name"], r["url"], r["created_at"]) for r in rows]
@@ -65,7 +60,7 @@ async def list_webhooks(*, db: Database, org_name: str) -> list[Webhook]:
 
 async def delete_webhook(*, db: Database, org_name: str, name: str) -> None:
     """Remove a webhook; deliveries still pending to it end as dead ("webhook deleted")."""
-    org_id = await _org_id(db, org_name)
+    org_id = await org_id_named(db=db, org_name=org_name)
     async with db.transaction() as conn:
         if not await conn.execute(sql.DELETE, org_id, name):
             raise NotFound("webhook")
