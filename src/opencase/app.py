@@ -10,6 +10,7 @@ from typing import Any
 import falcon.asgi
 import msgspec
 
+from opencase.automation import views as automation_views
 from opencase.bulk import views as bulk_views
 from opencase.case import edit_views as case_edit_views
 from opencase.case import views as case_views
@@ -24,7 +25,10 @@ from opencase.http.openapi import build_document
 from opencase.http.routing import Ctx, Reply, Route, State, build_app
 from opencase.identity.service import Authenticator
 from opencase.insight import views as insight_views
+from opencase.integration import views as integration_views
 from opencase.link import views as link_views
+from opencase.maintenance import views as maintenance_views
+from opencase.notification import views as notification_views
 from opencase.outbox.worker import Worker, worker_from
 from opencase.project import views as project_views
 from opencase.search import views as search_views
@@ -48,6 +52,10 @@ API_ROUTES: list[Route] = [
     *link_views.ROUTES,
     *bulk_views.ROUTES,
     *view_views.ROUTES,
+    *automation_views.ROUTES,
+    *notification_views.ROUTES,
+    *maintenance_views.ROUTES,
+    *integration_views.ROUTES,
 ]
 
 

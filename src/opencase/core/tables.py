@@ -160,6 +160,9 @@ cases = sa.Table(
     sa.Column("insight_count", sa.Integer, nullable=False, server_default="0"),
     # Last insight position handed out; insights list in the order they were first added.
     sa.Column("insight_seq", sa.BigInteger, nullable=False, server_default="0"),
+    # The case's Jira issue and ServiceNow ticket (opencase.integration): NULL, or
+    # {"jira_issue": {"status", "result"}, "service_now_ticket": {...}} as the API shows them.
+    sa.Column("tickets", JSON),
     sa.PrimaryKeyConstraint("org_id", "id"),
     _org_fk("project_id", target="projects"),
     sa.UniqueConstraint("org_id", "public_id", name="uq_cases_org_public_id"),
@@ -348,15 +351,21 @@ webhooks = sa.Table(
     sa.Column("url", sa.Text, nullable=False),
     sa.Column("secret", sa.Text, nullable=False),
     sa.Column("created_at", TIMESTAMP, nullable=False),
+    # webhook (a notification rule's HTTP recipient, by name), workflow (an automation rule's
+    # EXECUTE_WORKFLOW, by handle) or agent (ASSIGN_AGENT, by assigned_agent_id).
+    sa.Column("kind", sa.Text, nullable=False, server_default="webhook"),
     sa.PrimaryKeyConstraint("org_id", "id"),
-    sa.UniqueConstraint("org_id", "name", name="uq_webhooks_org_name"),
+    sa.UniqueConstraint("org_id", "kind", "name", name="uq_webhooks_org_kind_name"),
 )
 
 # The transactional outbox: one row per delivery to make, written in the transaction of the
 # change that causes it; the worker (opencase.outbox.worker) delivers it at least once. `id`
 # is the delivery's idempotency key (X-Opencase-Delivery), the same on every try.
 # state: 0 pending (due at next_attempt_at; a worker holding it pushes that forward as a
-# lease), 1 delivered, 2 dead (tries exhausted; `opencase outbox retry` makes it pending).
+# lease), 1 delivered, 2 dead (tries exhausted; `opencase outbox retry` makes it pending),
+# 3 suppressed (a maintenance window held it back; never sent).
+# A row of target_kind "change" is a change to fan out (id = its case event's id): the worker
+# turns it into the deliveries its rules call for and deletes it, in one transaction.
 outbox = sa.Table(
     "outbox",
     metadata,
@@ -373,6 +382,9 @@ outbox = sa.Table(
     sa.Column("next_attempt_at", TIMESTAMP, nullable=False),
     sa.Column("last_error", sa.Text),
     sa.Column("delivered_at", TIMESTAMP),
+    # Who or what receives it beyond target_id, as JSON: a notification rule's recipient data
+    # (email address, Slack channel, ...) or an integration's request (Jira project, ...).
+    sa.Column("recipient", sa.Text),
     sa.PrimaryKeyConstraint("org_id", "id"),
     # What is due: pending rows only, so the index stays as small as the backlog.
     sa.Index(
@@ -383,4 +395,94 @@ outbox = sa.Table(
         sqlite_where=sa.text("state = 0"),
     ),
     sa.Index("ix_outbox_org_case", "org_id", "case_id", "created_at"),
+)
+
+
+# Automation rules of a project (AutomationRule in Datadog's API): a trigger and an action.
+automation_rules = sa.Table(
+    "automation_rules",
+    metadata,
+    sa.Column("org_id", UUID, nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("project_id", UUID, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),  # ENABLED or DISABLED
+    sa.Column("trigger", JSON, nullable=False),  # {"type", "data"}
+    sa.Column("action", JSON, nullable=False),  # {"type", "data"}
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("created_by", UUID, nullable=False),
+    sa.Column("modified_at", TIMESTAMP),
+    sa.Column("modified_by", UUID),
+    sa.PrimaryKeyConstraint("org_id", "id"),
+    _org_fk("project_id", target="projects"),
+    sa.Index("ix_automation_rules_org_project_created", "org_id", "project_id", "created_at"),
+)
+
+# Notification rules of a project (CaseNotificationRule): a query, triggers and recipients.
+notification_rules = sa.Table(
+    "notification_rules",
+    metadata,
+    sa.Column("org_id", UUID, nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("project_id", UUID, nullable=False),
+    sa.Column("is_enabled", sa.Boolean, nullable=False),
+    sa.Column("query", sa.Text, nullable=False, server_default=""),
+    sa.Column("recipients", JSON, nullable=False),  # [{"type", "data"}]
+    sa.Column("triggers", JSON, nullable=False),  # [{"type", "data"}]
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("created_by", UUID, nullable=False),
+    sa.Column("modified_at", TIMESTAMP),
+    sa.Column("modified_by", UUID),
+    sa.PrimaryKeyConstraint("org_id", "id"),
+    _org_fk("project_id", target="projects"),
+    sa.Index("ix_notification_rules_org_project_created", "org_id", "project_id", "created_at"),
+)
+
+# Maintenance windows of an organisation: notifications for cases matching `query` between
+# start_at and end_at are suppressed.
+maintenance_windows = sa.Table(
+    "maintenance_windows",
+    metadata,
+    sa.Column("org_id", UUID, sa.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("query", sa.Text, nullable=False),
+    sa.Column("start_at", TIMESTAMP, nullable=False),
+    sa.Column("end_at", TIMESTAMP, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("created_by", UUID, nullable=False),
+    sa.Column("modified_at", TIMESTAMP),
+    sa.Column("modified_by", UUID),
+    sa.PrimaryKeyConstraint("org_id", "id"),
+    # The windows still to come or running: end_at >= now.
+    sa.Index("ix_maintenance_windows_org_end", "org_id", "end_at"),
+)
+
+# External systems of an organisation (CLI: `opencase integrations set`): base URL and
+# credentials for Jira, ServiceNow (one row per instance name), Slack, PagerDuty and Teams.
+integrations = sa.Table(
+    "integrations",
+    metadata,
+    sa.Column("org_id", UUID, sa.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("instance", sa.Text, nullable=False, server_default=""),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("username", sa.Text),
+    sa.Column("token", sa.Text, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.PrimaryKeyConstraint("org_id", "kind", "instance"),
+)
+
+# A case's investigation notebook (CreateCaseNotebook): a Markdown document assembled from the
+# case, its insights and its timeline when asked for; the newest replaces the one before.
+case_notebooks = sa.Table(
+    "case_notebooks",
+    metadata,
+    sa.Column("org_id", UUID, nullable=False),
+    sa.Column("case_id", UUID, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("created_by", UUID, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("org_id", "case_id"),
+    _org_fk("case_id", target="cases"),
 )

@@ -1,0 +1,1 @@
+"""Automation rules of a project: when a trigger fires on a case, run an action."""

@@ -1,0 +1,1 @@
+"""Notification rules of a project: who hears about which changes of which cases."""
