@@ -19,6 +19,7 @@ from opencase.core import db as database
 from opencase.core import migrate
 from opencase.core.config import Settings, load_settings
 from opencase.custom_attribute import views as custom_attribute_views
+from opencase.delivery import worker_from
 from opencase.favorite import views as favorite_views
 from opencase.http.errors import ApiError
 from opencase.http.openapi import build_document
@@ -29,7 +30,7 @@ from opencase.integration import views as integration_views
 from opencase.link import views as link_views
 from opencase.maintenance import views as maintenance_views
 from opencase.notification import views as notification_views
-from opencase.outbox.worker import Worker, worker_from
+from opencase.outbox.worker import Worker
 from opencase.project import views as project_views
 from opencase.search import views as search_views
 from opencase.timeline import views as timeline_views

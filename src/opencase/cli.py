@@ -1,4 +1,5 @@
-"""The `opencase` command: serve, keys, users, db, export, import, webhooks, outbox, worker."""
+"""The `opencase` command: serve, keys, users, db, export, import, webhooks, workflows, agents,
+integrations, outbox, worker."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from opencase.core import migrate
 from opencase.core.config import ConfigError, Settings, load_settings
 from opencase.core.db import Database, connect
 from opencase.core.errors import DomainError
+from opencase.delivery import worker_from
 from opencase.identity import service as identity
 from opencase.identity.models import DEFAULT_SCOPES, User
+from opencase.integration import settings as integrations
 from opencase.outbox import service as outbox
-from opencase.outbox.worker import worker_from
 from opencase.transfer import export as transfer_export
 from opencase.transfer import load as transfer_load
 from opencase.transfer.progress import reporter
@@ -215,25 +217,35 @@ def _import(args: argparse.Namespace) -> int:
         )
 
 
-def _webhooks_create(args: argparse.Namespace) -> int:
-    if not args.secret_stdin:  # never as an argument, which `ps` and shell history show
-        print(
-            "opencase: give the signing secret on standard input (--secret-stdin)", file=sys.stderr
-        )
+def _secret_line(args: argparse.Namespace, flag: str, what: str) -> str | None:
+    """A secret from standard input's first line, never from an argument (which `ps` and
+    shell history show); None (after saying so) when the flag is missing."""
+    if not getattr(args, flag):
+        option = "--" + flag.replace("_", "-")
+        print(f"opencase: give the {what} on standard input ({option})", file=sys.stderr)
+        return None
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _endpoints_create(args: argparse.Namespace) -> int:
+    secret = _secret_line(args, "secret_stdin", "signing secret")
+    if secret is None:
         return 2
-    secret = sys.stdin.readline().rstrip("\r\n")
     hook = _with_db(
         load_settings(),
         lambda db: webhooks.create_webhook(
-            db=db, org_name=args.org, name=args.name, url=args.url, secret=secret
+            db=db, org_name=args.org, name=args.name, url=args.url, secret=secret, kind=args.kind
         ),
     )
-    print(f"webhook {hook.name} ({hook.id}) -> {hook.url}")
+    print(f"{args.kind} {hook.name} ({hook.id}) -> {hook.url}")
     return 0
 
 
-def _webhooks_list(args: argparse.Namespace) -> int:
-    hooks = _with_db(load_settings(), lambda db: webhooks.list_webhooks(db=db, org_name=args.org))
+def _endpoints_list(args: argparse.Namespace) -> int:
+    hooks = _with_db(
+        load_settings(),
+        lambda db: webhooks.list_webhooks(db=db, org_name=args.org, kind=args.kind),
+    )
     if args.json:
         print(json.dumps([{"id": h.id, "name": h.name, "url": h.url} for h in hooks]))
         return 0
@@ -242,12 +254,54 @@ def _webhooks_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _webhooks_delete(args: argparse.Namespace) -> int:
+def _endpoints_delete(args: argparse.Namespace) -> int:
     _with_db(
         load_settings(),
-        lambda db: webhooks.delete_webhook(db=db, org_name=args.org, name=args.name),
+        lambda db: webhooks.delete_webhook(
+            db=db, org_name=args.org, name=args.name, kind=args.kind
+        ),
     )
-    print(f"webhook {args.name} deleted")
+    print(f"{args.kind} {args.name} deleted")
+    return 0
+
+
+def _integrations_set(args: argparse.Namespace) -> int:
+    token = _secret_line(args, "token_stdin", "API token") if args.token_stdin else ""
+    if token is None:
+        return 2
+    _with_db(
+        load_settings(),
+        lambda db: integrations.set_integration(
+            db=db, org_name=args.org, kind=args.kind, url=args.url, username=args.user,
+            token=token, instance=args.instance,
+        ),
+    )  # fmt: skip
+    instance = f" ({args.instance})" if args.instance else ""
+    print(f"{args.kind}{instance} -> {args.url}")
+    return 0
+
+
+def _integrations_list(args: argparse.Namespace) -> int:
+    found = _with_db(
+        load_settings(), lambda db: integrations.list_integrations(db=db, org_name=args.org)
+    )
+    if args.json:
+        print(json.dumps([msgspec.to_builtins(i) for i in found]))
+        return 0
+    for i in found:
+        user = f"  user {i.username}" if i.username else ""
+        print(f"{i.kind}  {i.instance or '(default)'}  {i.url}{user}")
+    return 0
+
+
+def _integrations_delete(args: argparse.Namespace) -> int:
+    _with_db(
+        load_settings(),
+        lambda db: integrations.delete_integration(
+            db=db, org_name=args.org, kind=args.kind, instance=args.instance
+        ),
+    )
+    print(f"{args.kind} integration deleted")
     return 0
 
 
@@ -255,7 +309,7 @@ def _outbox_list(args: argparse.Namespace) -> int:
     found = _with_db(
         load_settings(),
         lambda db: outbox.list_deliveries(
-            db=db, org_name=args.org, state=args.state, limit=args.limit
+            db=db, org_name=args.org, state=args.state, case_ref=args.case, limit=args.limit
         ),
     )
     if args.json:
@@ -355,30 +409,63 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp.set_defaults(func=_import)
 
-    hooks = sub.add_parser("webhooks", help="outbound HTTP endpoints of an organisation")
-    hsub = hooks.add_subparsers(dest="webhooks_command", required=True)
-    hcreate = hsub.add_parser("create", help="register a webhook (secret on standard input)")
-    hcreate.add_argument("--org", required=True, help="name of an existing organisation")
-    hcreate.add_argument("--name", required=True, help="unique in the organisation")
-    hcreate.add_argument("--url", required=True, help="where deliveries are POSTed")
-    hcreate.add_argument(
-        "--secret-stdin", action="store_true", help="read the signing secret's line from stdin"
+    # Registered endpoints, one command per kind, each naming its endpoints its own way.
+    for command, kind, flag, what in (
+        ("webhooks", "webhook", "--name", "notification rules' HTTP recipients"),
+        ("workflows", "workflow", "--handle", "automation rules' EXECUTE_WORKFLOW"),
+        ("agents", "agent", "--agent-id", "automation rules' ASSIGN_AGENT"),
+    ):
+        hooks = sub.add_parser(command, help=f"signed HTTP endpoints for {what}")
+        hsub = hooks.add_subparsers(dest=f"{command}_command", required=True)
+        hcreate = hsub.add_parser("create", help=f"register a {kind} (secret on standard input)")
+        hcreate.add_argument("--org", required=True, help="name of an existing organisation")
+        hcreate.add_argument(flag, dest="name", required=True, help=f"unique among {command}")
+        hcreate.add_argument("--url", required=True, help="where deliveries are POSTed")
+        hcreate.add_argument(
+            "--secret-stdin", action="store_true", help="read the signing secret's line from stdin"
+        )
+        hcreate.set_defaults(func=_endpoints_create, kind=kind)
+        hlist = hsub.add_parser("list", help=f"list {command} (never their secrets)")
+        hlist.add_argument("--org", required=True)
+        hlist.add_argument("--json", action="store_true")
+        hlist.set_defaults(func=_endpoints_list, kind=kind)
+        hdelete = hsub.add_parser("delete", help=f"remove a {kind} by {flag[2:]}")
+        hdelete.add_argument("--org", required=True)
+        hdelete.add_argument("name")
+        hdelete.set_defaults(func=_endpoints_delete, kind=kind)
+
+    inte = sub.add_parser("integrations", help="Jira, ServiceNow, Slack, PagerDuty, Teams")
+    isub = inte.add_subparsers(dest="integrations_command", required=True)
+    iset = isub.add_parser("set", help="set an organisation's base URL and credentials")
+    iset.add_argument("kind", choices=integrations.KINDS)
+    iset.add_argument("--org", required=True)
+    iset.add_argument("--url", required=True, help="base URL (Teams: the incoming webhook)")
+    iset.add_argument("--user", help="user for basic authentication (Jira, ServiceNow)")
+    iset.add_argument(
+        "--token-stdin", action="store_true", help="read the API token's line from stdin"
     )
-    hcreate.set_defaults(func=_webhooks_create)
-    hlist = hsub.add_parser("list", help="list webhooks (never their secrets)")
-    hlist.add_argument("--org", required=True)
-    hlist.add_argument("--json", action="store_true")
-    hlist.set_defaults(func=_webhooks_list)
-    hdelete = hsub.add_parser("delete", help="remove a webhook by name")
-    hdelete.add_argument("--org", required=True)
-    hdelete.add_argument("name")
-    hdelete.set_defaults(func=_webhooks_delete)
+    iset.add_argument(
+        "--instance",
+        default="",
+        help="ServiceNow instance name; Jira account id, PagerDuty service, Teams channel",
+    )
+    iset.set_defaults(func=_integrations_set)
+    ilist = isub.add_parser("list", help="list integrations (never their tokens)")
+    ilist.add_argument("--org", required=True)
+    ilist.add_argument("--json", action="store_true")
+    ilist.set_defaults(func=_integrations_list)
+    idelete = isub.add_parser("delete", help="remove an integration")
+    idelete.add_argument("kind", choices=integrations.KINDS)
+    idelete.add_argument("--org", required=True)
+    idelete.add_argument("--instance", default="")
+    idelete.set_defaults(func=_integrations_delete)
 
     box = sub.add_parser("outbox", help="deliveries to outside systems")
     bsub = box.add_subparsers(dest="outbox_command", required=True)
     blist = bsub.add_parser("list", help="deliveries, oldest first")
     blist.add_argument("--org", required=True)
-    blist.add_argument("--state", choices=["pending", "delivered", "dead"])
+    blist.add_argument("--state", choices=["pending", "delivered", "dead", "suppressed"])
+    blist.add_argument("--case", help="only the deliveries of this case (UUID or key)")
     blist.add_argument("--limit", type=int, default=100)
     blist.add_argument("--json", action="store_true")
     blist.set_defaults(func=_outbox_list)

@@ -47,6 +47,8 @@ class Case(msgspec.Struct, frozen=True):
     resolved_reason: str | None
     comment_count: int
     insight_count: int
+    # {"jira_issue": {...}, "service_now_ticket": {...}} as the API shows them (integration)
+    tickets: dict[str, Any] | None = None
 
     @property
     def version(self) -> int:

@@ -95,6 +95,8 @@ class CaseAttributes(msgspec.Struct, frozen=True, omit_defaults=True):
     archived_at: str | None = None
     due_date: str | None = None
     resolved_reason: str | None = None
+    jira_issue: dict[str, Any] | None = None
+    service_now_ticket: dict[str, Any] | None = None
 
 
 class CaseRelationships(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -155,6 +157,8 @@ def case_resource(view: CaseView, insights: msgspec.Raw | None = None) -> CaseRe
             archived_at=rfc3339_opt(c.archived_at),
             due_date=c.due_date,
             resolved_reason=c.resolved_reason,
+            jira_issue=None if c.tickets is None else c.tickets.get("jira_issue"),
+            service_now_ticket=None if c.tickets is None else c.tickets.get("service_now_ticket"),
         ),
         relationships=CaseRelationships(
             project=ProjectRelationship(ProjectRef(c.project_id)),

@@ -63,6 +63,7 @@ def case_from_row(row: Row) -> Case:
         resolved_reason=row["resolved_reason"],
         comment_count=row["comment_count"],
         insight_count=row["insight_count"],
+        tickets=None if row["tickets"] is None else msgspec.json.decode(row["tickets"]),
     )
 
 
@@ -278,6 +279,7 @@ async def create_case(
             None,
             0,
             0,
+            None,
             who.org_id,
         )
         await conn.execute(sql.INSERT_KEY, who.org_id, case.key, case.id)

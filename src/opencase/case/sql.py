@@ -5,12 +5,13 @@ from __future__ import annotations
 from functools import cache
 
 from opencase.core.db import Connection, Row, placeholders
+from opencase.outbox.sql import pg_change
 
 _COLS = (
     "id, project_id, number, key, public_id, type_id, title, description, priority, status,"
     " status_name, attributes, custom_attributes, creation_source, assignee_id, created_by,"
     " modified_by, created_at, modified_at, closed_at, archived_at, due_date, resolved_reason,"
-    " comment_count, insight_count"
+    " comment_count, insight_count, tickets"
 )
 COLUMNS = _COLS
 C_COLUMNS = ", ".join(f"c.{c.strip()}" for c in _COLS.split(","))
@@ -23,7 +24,7 @@ NEXT_PUBLIC_ID = "UPDATE orgs SET case_seq = case_seq + 1 WHERE id = $1 RETURNIN
 INSERT = f"""
 INSERT INTO cases ({_COLS}, org_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-        $20, $21, $22, $23, $24, $25, $26)
+        $20, $21, $22, $23, $24, $25, $26, $27)
 """
 INSERT_KEY = "INSERT INTO case_keys (org_id, key, case_id) VALUES ($1, $2, $3)"
 
@@ -118,7 +119,7 @@ WITH p AS (
     INSERT INTO cases ({_COLS}, org_id)
     SELECT $1, $2, p.case_seq, p.key || '-' || p.case_seq, o.case_seq, $3, $4, $5, $6, $7, $8,
            '{{}}', $9::text::jsonb, 'MANUAL', $10, $11, NULL, $12, NULL, $13, NULL, NULL, NULL,
-           0, 0, $14
+           0, 0, NULL, $14
     FROM p, o
     RETURNING number, key, public_id
 ), k AS (
@@ -129,7 +130,7 @@ WITH p AS (
         'key', c.key, 'title', $4::text, 'priority', $6::int, 'status_name', $8::text,
         'type_id', $3::text, 'assignee_id', $10::text)
     FROM c
-)
+), {pg_change("$14", "$15", "$1", "'case.created'", "$12", "c")}
 SELECT number, key, public_id, {pg_user_records("$14", "$11, $10")} AS users
 FROM c
 """
@@ -177,6 +178,6 @@ WITH locked AS (
 ), ev AS (
     INSERT INTO case_events (org_id, case_id, id, created_at, actor_id, action, details)
     SELECT $1, id, $6, $4, $5, $7, $8::jsonb FROM upd
-)
+), {pg_change("$1", "$6", "id", "$7", "$4", "upd")}
 SELECT e.*, {pg_insights("e")} AS insights, {pg_users("e")} AS users FROM upd e
 """

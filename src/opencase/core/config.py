@@ -30,6 +30,14 @@ class Settings(msgspec.Struct, frozen=True):
     outbox_worker: bool = True
     outbox_backoff_seconds: float = 1.0
     outbox_max_attempts: int = 8
+    # EMAIL recipients of notification rules go out through this SMTP server (no server: those
+    # deliveries fail, and end dead, with "SMTP is not configured").
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "opencase@localhost"
+    smtp_starttls: bool = False
 
     @property
     def engine(self) -> str:
@@ -61,6 +69,12 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "outbox_worker": ("OPENCASE_OUTBOX_WORKER", boolean),
     "outbox_backoff_seconds": ("OPENCASE_OUTBOX_BACKOFF_SECONDS", float),
     "outbox_max_attempts": ("OPENCASE_OUTBOX_MAX_ATTEMPTS", int),
+    "smtp_host": ("OPENCASE_SMTP_HOST", str),
+    "smtp_port": ("OPENCASE_SMTP_PORT", int),
+    "smtp_username": ("OPENCASE_SMTP_USERNAME", str),
+    "smtp_password": ("OPENCASE_SMTP_PASSWORD", str),
+    "smtp_from": ("OPENCASE_SMTP_FROM", str),
+    "smtp_starttls": ("OPENCASE_SMTP_STARTTLS", boolean),
 }
 
 

@@ -9,8 +9,12 @@ import msgspec
 
 from opencase.core.db import Connection
 from opencase.event import sql
+from opencase.outbox.sql import CHANGE_ROW
 
 _encode = msgspec.json.Encoder().encode
+
+# The author of what opencase itself records on a case (no user has this id).
+SYSTEM_ACTOR = "00000000-0000-0000-0000-000000000000"
 
 
 async def record(
@@ -23,14 +27,21 @@ async def record(
     action: str,
     details: dict[str, Any],
 ) -> None:
-    """Append one event (who, when, what) to a case's record."""
+    """Append one event (who, when, what) to a case's record, and the change (an outbox row
+    with the event's id) that rules and notifications react to, once it commits."""
+    event_id = str(uuid.uuid4())
     await conn.execute(
-        sql.INSERT_EVENT,
-        org_id,
-        case_id,
-        str(uuid.uuid4()),
-        at,
-        actor_id,
-        action,
-        _encode(details).decode(),
+        sql.INSERT_EVENT, org_id, case_id, event_id, at, actor_id, action, _encode(details).decode()
     )
+    await conn.execute(CHANGE_ROW, org_id, event_id, case_id, action, at)
+
+
+async def record_system(
+    conn: Connection, *, org_id: str, case_id: str, at: int, action: str, details: dict[str, Any]
+) -> None:
+    """Append an event by opencase itself (SYSTEM_ACTOR), if the case still exists. It is not
+    a change: no rule reacts to it (so no rule's action can trigger that rule again)."""
+    await conn.execute(
+        sql.INSERT_EVENT_IF_CASE, org_id, case_id, str(uuid.uuid4()), at, SYSTEM_ACTOR, action,
+        _encode(details).decode(),
+    )  # fmt: skip

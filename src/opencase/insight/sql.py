@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from opencase.case.sql import C_COLUMNS, COLUMNS, PG_TARGET, pg_users
+from opencase.outbox.sql import pg_change
 
 
 def _pairs(start: int, count: int) -> str:
@@ -122,7 +123,10 @@ ADD_PG = _one_statement(
             'type', type, 'resource_id', resource_id, 'ref', ref) ORDER BY n)
             FROM done WHERE NOT added), '[]'::jsonb))
     FROM ok WHERE EXISTS (SELECT 1 FROM done)
-)""",
+), """
+    + pg_change(
+        "$1", "$10", "ok.id", "'insights.added'", "ok.now", "ok WHERE EXISTS (SELECT 1 FROM done)"
+    ),
     """
     SELECT i.type, i.resource_id, coalesce(d.ref, i.ref) AS ref, i.position
     FROM case_insights i
@@ -155,7 +159,10 @@ REMOVE_PG = _one_statement(
             'type', type, 'resource_id', resource_id, 'ref', ref)
             ORDER BY type COLLATE "C", resource_id, ref) FROM gone))
     FROM ok WHERE EXISTS (SELECT 1 FROM gone)
-)""",
+), """
+    + pg_change(
+        "$1", "$8", "ok.id", "'insights.removed'", "ok.now", "ok WHERE EXISTS (SELECT 1 FROM gone)"
+    ),
     """
     SELECT i.type, i.resource_id, i.ref, i.position FROM case_insights i
     WHERE i.org_id = $1 AND i.case_id = (SELECT id FROM locked) AND NOT EXISTS (

@@ -1,1 +1,2 @@
-"""Jira, ServiceNow, notebooks and incidents of a case, and the external systems the outbox delivers to."""
+"""A case's Jira issue, ServiceNow ticket, notebook and incidents, and the organisation's
+settings for the outside systems the outbox delivers to."""

@@ -7,9 +7,11 @@ from typing import Any
 
 import msgspec
 
+from opencase.case.service import find_case
 from opencase.core.clock import now_us
 from opencase.core.db import Connection, Database
 from opencase.core.errors import InvalidInput, NotFound
+from opencase.event.service import record_system
 from opencase.identity.service import org_id_named
 from opencase.outbox import sql
 
@@ -23,7 +25,7 @@ class Delivery(msgspec.Struct, frozen=True):
     case_id: str | None
     event: str
     target_kind: str
-    target: str | None  # the webhook's name; None once the webhook is deleted
+    target: str  # kind:who, e.g. `webhook:ops` or `email:oncall@example.com`
     created_at: int
     state: str  # pending, delivered or dead
     attempts: int
@@ -44,36 +46,99 @@ async def enqueue(
     target_kind: str,
     target_id: str,
     payload: dict[str, Any],
+    recipient: dict[str, Any] | None = None,
+    suppressed: bool = False,
 ) -> str:
     """Write a delivery in the caller's transaction (it exists only if that commits); its id,
-    which is also its idempotency key."""
+    which is also its idempotency key. A suppressed delivery is recorded, never sent."""
     delivery_id = str(uuid.uuid4())
     body = _encode({"id": delivery_id, "event": event, **payload}).decode()
     await conn.execute(
-        sql.ENQUEUE, org_id, delivery_id, case_id, event, target_kind, target_id, body, now_us()
-    )
+        sql.ENQUEUE, org_id, delivery_id, case_id, event, target_kind, target_id, body, now_us(),
+        None if recipient is None else _encode(recipient).decode(),
+        sql.SUPPRESSED if suppressed else sql.PENDING,
+    )  # fmt: skip
     return delivery_id
 
 
+def describe(target_kind: str, recipient: dict[str, Any] | None, webhook: str | None) -> str:
+    """Who a delivery goes to, for people: `email:a@b.example`, `webhook:ops`, ..."""
+    if recipient is None:
+        return f"{target_kind}:{webhook if webhook is not None else '(deleted)'}"
+    for key in ("email", "name", "handle", "assigned_agent_id", "channel", "channel_id",
+                "service_name", "channel_name", "project_id", "instance_name"):  # fmt: skip
+        if recipient.get(key):
+            return f"{target_kind}:{recipient[key]}"
+    return target_kind
+
+
+async def record_outcome(
+    conn: Connection,
+    *,
+    org_id: str,
+    case_id: str,
+    delivery_id: str,
+    event: str,
+    target_kind: str,
+    recipient: dict[str, Any] | None,
+    state: str,
+    attempts: int,
+    error: str | None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Show a delivery's outcome (delivered, dead or suppressed) in its case's timeline, as an
+    event `case.delivery` by the system user; nothing when the case is gone. Not a change."""
+    details = {
+        "delivery_id": delivery_id,
+        "event": event,
+        "target": describe(target_kind, recipient, None),
+        "state": state,
+        "attempts": attempts,
+        **({"last_error": error} if error else {}),
+        **(extra or {}),
+    }
+    await record_system(
+        conn, org_id=org_id, case_id=case_id, at=now_us(), action="case.delivery", details=details
+    )
+
+
 async def list_deliveries(
-    *, db: Database, org_name: str, state: str | None = None, limit: int = 100
+    *,
+    db: Database,
+    org_name: str,
+    state: str | None = None,
+    case_ref: str | None = None,
+    limit: int = 100,
 ) -> list[Delivery]:
-    """The organisation's deliveries, oldest first, optionally in one state."""
+    """The organisation's deliveries, oldest first, optionally in one state or of one case
+    (its UUID or key)."""
     if state is not None and state not in sql.STATES:
         raise InvalidInput(f"state must be one of {', '.join(sql.STATES)}")
     org_id = await org_id_named(db=db, org_name=org_name)
     async with db.snapshot() as conn:
-        if state is None:
-            rows = await conn.fetch(sql.LIST, org_id, limit)
-        else:
-            rows = await conn.fetch(sql.LIST_IN_STATE, org_id, limit, sql.STATES[state])
+        args: list[Any] = [org_id, limit]
+        if case_ref is not None:
+            args.append((await find_case(conn, org_id, case_ref)).id)
+        if state is not None:
+            args.append(sql.STATES[state])
+        statement = {
+            (False, False): sql.LIST,
+            (False, True): sql.LIST_IN_STATE,
+            (True, False): sql.LIST_OF_CASE,
+            (True, True): sql.LIST_OF_CASE_IN_STATE,
+        }[case_ref is not None, state is not None]
+        rows = await conn.fetch(statement, *args)
     return [
         Delivery(
             id=str(r["id"]),
             case_id=None if r["case_id"] is None else str(r["case_id"]),
             event=r["event"],
             target_kind=r["target_kind"],
-            target=r["target"],
+            target=describe(
+                r["target_kind"],
+                None if r["recipient"] is None else msgspec.json.decode(r["recipient"]),
+                r["target"],
+            ),
             created_at=r["created_at"],
             state=_STATE_NAMES[r["state"]],
             attempts=r["attempts"],

@@ -8,20 +8,24 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
+from collections.abc import Awaitable, Callable
 
 import httpx
+import msgspec
 
+from opencase.adapters.base import Adapter, Attempt, Need, Outcome, Target
+from opencase.adapters.webhook import Webhook
 from opencase.core.clock import now_us
-from opencase.core.config import Settings
 from opencase.core.db import Connection, Database, Row
-from opencase.outbox import signing, sql
+from opencase.outbox import sql
+from opencase.outbox.service import record_outcome
 
 log = logging.getLogger("opencase.outbox")
 
 BACKOFF_MAX_SECONDS = 3600.0
 CONNECTIONS = 8  # HTTP connections per worker
-_GONE = "webhook deleted"  # the delivery's target no longer exists: dead at once
+_GONE = "target gone"  # the delivery's target no longer exists: dead at once
+_NO_TARGET = Target(url="", secret="")
 
 
 def backoff_us(failures: int, base_seconds: float) -> int:
@@ -31,13 +35,19 @@ def backoff_us(failures: int, base_seconds: float) -> int:
     return int(seconds * random.uniform(0.5, 1.0) * 1_000_000)
 
 
+FanOut = Callable[[Database, list[Row], int], Awaitable[None]]
+
+
 class Worker:
-    """Delivers the outbox of every organisation of one database."""
+    """Delivers the outbox of every organisation of one database: fans changes out (with
+    `fan_out`, see opencase.fanout) and hands deliveries to the adapter of their kind."""
 
     def __init__(
         self,
         db: Database,
         *,
+        adapters: dict[str, Adapter] | None = None,
+        fan_out: FanOut | None = None,
         backoff_seconds: float = 1.0,
         max_attempts: int = 8,
         lease_seconds: float = 30.0,
@@ -45,6 +55,8 @@ class Worker:
         timeout_seconds: float = 10.0,
     ) -> None:
         self.db = db
+        self.adapters: dict[str, Adapter] = adapters or {"webhook": Webhook("webhook")}
+        self.fan_out = fan_out
         self.backoff_seconds = backoff_seconds
         self.max_attempts = max_attempts
         self.lease_us = int(lease_seconds * 1_000_000)
@@ -60,80 +72,96 @@ class Worker:
     async def close(self) -> None:
         await self.client.aclose()
 
-    async def _claim(self) -> list[Row]:
+    async def _claim(self) -> tuple[list[Row], int]:
         now = now_us()
+        lease = now + self.lease_us
         async with self.db.snapshot() as conn:
             if await conn.fetchval(sql.ANY_DUE, now) is None:
-                return []
+                return [], lease
         claim = sql.CLAIM_PG if self.db.engine == "postgresql" else sql.CLAIM_SQLITE
         async with self.db.transaction() as conn:
-            rows: list[Row] = await conn.fetch(claim, now, now + self.lease_us, self.batch)
-        return rows
+            rows: list[Row] = await conn.fetch(claim, now, lease, self.batch)
+        return rows, lease
 
     async def deliver_due(self) -> int:
-        """Try every delivery due now (up to one batch); how many were tried. The batch's
-        targets are read in one snapshot and its outcomes written in one transaction."""
-        rows = await self._claim()
-        if not rows:
-            return 0
+        """Fan out the changes and try the deliveries due now (up to one batch); how many rows
+        were handled. The batch's targets are read in one snapshot and its outcomes written in
+        one transaction."""
+        rows, lease = await self._claim()
+        changes = [r for r in rows if r["target_kind"] == sql.CHANGE]
+        if changes and self.fan_out is not None:
+            try:
+                await self.fan_out(self.db, changes, lease)
+            except Exception:  # the changes come back when their lease ends
+                log.exception("fan-out of %d changes failed", len(changes))
+        attempts = [_attempt(r) for r in rows if r["target_kind"] != sql.CHANGE]
+        if attempts:
+            await self._deliver(attempts)
+        return len(rows)
+
+    async def _deliver(self, attempts: list[Attempt]) -> None:
+        needs = {a.id: self._needs(a) for a in attempts}
         async with self.db.snapshot() as conn:
             targets = {
-                key: await conn.fetchrow(sql.WEBHOOK, *key)
-                for key in {(str(r["org_id"]), str(r["target_id"])) for r in rows}
+                (a.org_id, need): await _target(conn, a.org_id, need)
+                for a in attempts
+                if (need := needs[a.id]) is not None
             }
-        errors = await asyncio.gather(
-            *(self._try(targets[str(r["org_id"]), str(r["target_id"])], r) for r in rows)
+        outcomes = await asyncio.gather(
+            *(self._try(a, needs[a.id], targets.get((a.org_id, needs[a.id]))) for a in attempts)
         )
         now = now_us()
         async with self.db.transaction() as conn:
-            delivered = [
-                (str(r["org_id"]), str(r["id"]), now)
-                for r, e in zip(rows, errors, strict=True)
-                if e is None
-            ]
-            if delivered:
-                await conn.executemany(sql.DELIVERED_ROW, delivered)
-            for row, error in zip(rows, errors, strict=True):
-                if error is not None:
-                    await self._failed(conn, row, error, now)
-        return len(rows)
+            for attempt, outcome in zip(attempts, outcomes, strict=True):
+                if outcome.error is None:
+                    await conn.execute(sql.DELIVERED_ROW, attempt.org_id, attempt.id, now)
+                    adapter = self.adapters[attempt.kind]
+                    await adapter.delivered(conn, attempt, outcome)
+                    await self._record(conn, attempt, "delivered", None)
+                else:
+                    await self._failed(conn, attempt, outcome.error, now)
 
-    async def _try(self, target: Row | None, row: Row) -> str | None:
-        """One try of one delivery: None when delivered, else why not."""
-        if target is None:
-            return _GONE
-        return await self._post(target["url"], target["secret"], row)
+    def _needs(self, attempt: Attempt) -> Need:
+        adapter = self.adapters.get(attempt.kind)
+        return None if adapter is None else adapter.needs(attempt)
 
-    async def _failed(self, conn: Connection, row: Row, error: str, now: int) -> None:
-        org_id, delivery_id = str(row["org_id"]), str(row["id"])
-        if error == _GONE:
-            await conn.execute(sql.DEAD_ROW, org_id, delivery_id, error)
-            return
-        retry_at = now + backoff_us(row["attempts"] + 1, self.backoff_seconds)
-        state = await conn.fetchval(
-            sql.FAILED_ROW, org_id, delivery_id, error, retry_at, self.max_attempts
-        )
-        if state == sql.DEAD:
-            log.warning("delivery %s is dead after %d tries: %s", delivery_id,
-                        row["attempts"] + 1, error)  # fmt: skip
-
-    async def _post(self, url: str, secret: str, row: Row) -> str | None:
-        """POST the delivery; None when the receiver took it (2xx), else why not."""
-        body = row["body"].encode()
-        headers = {
-            "Content-Type": "application/json",
-            signing.HEADER: signing.sign(secret, body, int(time.time())),
-            signing.DELIVERY_HEADER: str(row["id"]),
-            signing.EVENT_HEADER: row["event"],
-            "User-Agent": "opencase-outbox",
-        }
+    async def _try(self, attempt: Attempt, need: Need, target: Target | None) -> Outcome:
+        """One try of one delivery (never raises)."""
+        adapter = self.adapters.get(attempt.kind)
+        if adapter is None:
+            return Outcome(error=f"{_GONE}: no adapter for {attempt.kind!r}")
+        if need is not None and target is None:
+            return Outcome(error=f"{_GONE}: no {need[1]} {need[2]!r} is registered")
         try:
-            response = await self.client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            return f"{type(exc).__name__}: {exc}"[:500]
-        if 200 <= response.status_code < 300:
-            return None
-        return f"HTTP {response.status_code}"
+            return await adapter.send(self.client, attempt, target or _NO_TARGET)
+        except Exception as exc:  # an adapter's bug must not stop the other deliveries
+            log.exception("adapter %s failed on delivery %s", attempt.kind, attempt.id)
+            return Outcome(error=f"{type(exc).__name__}: {exc}"[:500])
+
+    async def _record(self, conn: Connection, a: Attempt, state: str, error: str | None) -> None:
+        if a.case_id is not None:
+            await record_outcome(
+                conn, org_id=a.org_id, case_id=a.case_id, delivery_id=a.id, event=a.event,
+                target_kind=a.kind, recipient=a.recipient, state=state,
+                attempts=a.attempts + 1, error=error,
+            )  # fmt: skip
+
+    async def _failed(self, conn: Connection, attempt: Attempt, error: str, now: int) -> None:
+        if error.startswith(_GONE):
+            await conn.execute(sql.DEAD_ROW, attempt.org_id, attempt.id, error)
+            state = sql.DEAD
+        else:
+            retry_at = now + backoff_us(attempt.attempts + 1, self.backoff_seconds)
+            state = await conn.fetchval(
+                sql.FAILED_ROW, attempt.org_id, attempt.id, error, retry_at, self.max_attempts
+            )
+        if state == sql.DEAD:
+            log.warning("delivery %s is dead after %d tries: %s", attempt.id,
+                        attempt.attempts + 1, error)  # fmt: skip
+            adapter = self.adapters.get(attempt.kind)
+            if adapter is not None:
+                await adapter.dead(conn, attempt, error)
+            await self._record(conn, attempt, "dead", error)
 
     async def run(self, *, poll_seconds: float = 0.5, stop: asyncio.Event | None = None) -> None:
         """Deliver until `stop` is set (or forever), resting `poll_seconds` when idle."""
@@ -149,10 +177,26 @@ class Worker:
                     await asyncio.wait_for(stop.wait(), poll_seconds)
 
 
-def worker_from(db: Database, settings: Settings) -> Worker:
-    """A worker with the settings' back-off and tries."""
-    return Worker(
-        db,
-        backoff_seconds=settings.outbox_backoff_seconds,
-        max_attempts=settings.outbox_max_attempts,
+def _attempt(row: Row) -> Attempt:
+    return Attempt(
+        org_id=str(row["org_id"]),
+        id=str(row["id"]),
+        case_id=None if row["case_id"] is None else str(row["case_id"]),
+        event=row["event"],
+        kind=row["target_kind"],
+        target_id=str(row["target_id"]),
+        body=row["body"].encode(),
+        recipient=None if row["recipient"] is None else msgspec.json.decode(row["recipient"]),
+        attempts=row["attempts"],
     )
+
+
+async def _target(conn: Connection, org_id: str, need: tuple[str, str, str]) -> Target | None:
+    """The stored target a try needs (see adapters.base.Need), or None when there is none."""
+    source, kind, key = need
+    if source == "integration":
+        row = await conn.fetchrow(sql.INTEGRATION, org_id, kind, key)
+        return None if row is None else Target(row["url"], row["token"], row["username"])
+    statement = sql.ENDPOINT_BY_ID if source == "endpoint_id" else sql.ENDPOINT_BY_NAME
+    row = await conn.fetchrow(statement, org_id, kind, key)
+    return None if row is None else Target(row["url"], row["secret"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from opencase.case.sql import PG_TARGET, pg_user_records
+from opencase.outbox.sql import pg_change
 
 _CELL = "id, created_at, actor_id, action, details, modified_at"
 
@@ -38,7 +39,7 @@ WITH {PG_TARGET}, locked AS (
 ), ev AS (
     INSERT INTO case_events (org_id, case_id, id, created_at, actor_id, action, details)
     SELECT $1, id, $5, now, $6, 'comment', $7::jsonb FROM ok
-), upd AS (
+), {pg_change("$1", "$5", "id", "'comment'", "now", "ok")}, upd AS (
     UPDATE cases c SET comment_count = c.comment_count + 1, modified_at = ok.now,
         modified_by = $6
     FROM ok WHERE c.org_id = $1 AND c.id = ok.id

@@ -97,9 +97,7 @@ def upgrade() -> None:
         *_authored(),
         sa.PrimaryKeyConstraint("org_id", "id"),
     )
-    op.create_index(
-        "ix_maintenance_windows_org_end", "maintenance_windows", ["org_id", "end_at"]
-    )
+    op.create_index("ix_maintenance_windows_org_end", "maintenance_windows", ["org_id", "end_at"])
     op.create_table(
         "integrations",
         _org(),

@@ -1,0 +1,1 @@
+"""Fan-out: a committed change becomes the deliveries its rules call for (opencase.outbox)."""
