@@ -214,6 +214,17 @@ SUMMARIES: dict[str, Summary] = {
     "case.unwatched": lambda d, u: f"{_user(u, d.get('user_id'))} stopped watching",
     "case.linked": _link("added"),
     "case.unlinked": _link("removed"),
+    # What the outbox did (opencase.outbox, opencase.integration):
+    "case.delivery": lambda d, u: "{event} to {target}: {state} after {attempts} tries".format(
+        **{"event": "", "target": "", "state": "", "attempts": 0, **d}
+    ),
+    "case.agent_assigned": lambda d, u: f"Assigned to agent {d.get('assigned_agent_id')}",
+    "case.jira_issue_requested": lambda d, u: "Jira issue requested",
+    "case.jira_issue_created": lambda d, u: f"Jira issue {d.get('issue_key')} created",
+    "case.jira_issue_linked": lambda d, u: f"Jira issue {d.get('issue_key')} linked",
+    "case.jira_issue_unlinked": lambda d, u: f"Jira issue {d.get('issue_key')} unlinked",
+    "case.service_now_ticket_requested": lambda d, u: "ServiceNow ticket requested",
+    "case.service_now_ticket_created": lambda d, u: "ServiceNow ticket created",
 }
 # What the wire shows of an event's details when not all of them (the text a comment had
 # before an edit stays in the record only).
