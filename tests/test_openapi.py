@@ -267,8 +267,14 @@ def test_error_schema_matches_a_real_error(doc: dict[str, Any], api: Client) -> 
     _keys_match(_property(doc, error, "source"), real["errors"][0]["source"], "ErrorSource")
 
 
+# opencase's own operations beside the contract's: reading back the notebook that
+# CreateCaseNotebook assembles (Datadog keeps notebooks in its Notebooks product).
+OPENCASE_OPERATIONS = {("GET", "/api/v2/cases/{case_id}/relationships/notebook"): "GetCaseNotebook"}
+
+
 def test_operations_exist_in_datadogs_contract(doc: dict[str, Any]) -> None:
-    """Each API operation has the method, path and operationId Datadog's spec gives it."""
+    """Each API operation has the method, path and operationId Datadog's spec gives it, but
+    for opencase's own few (OPENCASE_OPERATIONS); all 75 of the contract are served."""
     reference = reference_contract()
     theirs = {
         (method.upper(), path): op["operationId"]
@@ -277,6 +283,9 @@ def test_operations_exist_in_datadogs_contract(doc: dict[str, Any]) -> None:
         if method in METHODS
     }
     ours = {
-        key: op["operationId"] for key, op in _operations(doc).items() if key[1] not in META_PATHS
+        key: op["operationId"]
+        for key, op in _operations(doc).items()
+        if key[1] not in META_PATHS and key not in OPENCASE_OPERATIONS
     }
     assert {k: theirs.get(k) for k in ours} == ours
+    assert set(ours) == set(theirs) and len(ours) == 75

@@ -97,7 +97,10 @@ async def post(
 ) -> tuple[httpx.Response | None, str | None]:
     """POST; (response, None) on a 2xx answer, else (response or None, why not)."""
     try:
-        response = await http.post(url, content=body, headers=head, auth=auth)
+        if auth is None:
+            response = await http.post(url, content=body, headers=head)
+        else:
+            response = await http.post(url, content=body, headers=head, auth=httpx.BasicAuth(*auth))
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500]
     if 200 <= response.status_code < 300:

@@ -15,6 +15,27 @@ TRIGGER_TYPES = (
 ACTION_TYPES = ("EXECUTE_WORKFLOW", "ASSIGN_AGENT")
 STATES = ("ENABLED", "DISABLED")
 
+NAME_MAX = 200
+DATA_VALUE_MAX = 256  # every trigger.data and action.data value: 1-256 characters, not blank
+# ATTRIBUTE_VALUE_CHANGED's change_type; absent means DEFAULT_CHANGE_TYPE (stored absent).
+CHANGE_TYPES = ("VALUE_ADDED", "VALUE_DELETED", "ANY_CHANGES")
+DEFAULT_CHANGE_TYPE = "ANY_CHANGES"
+
+# The keys trigger.data may hold, per trigger type: (required, optional).
+TRIGGER_DATA_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "CASE_CREATED": ((), ()),
+    "STATUS_TRANSITIONED": ((), ("from_status_name", "to_status_name")),  # absent: any status
+    "ATTRIBUTE_VALUE_CHANGED": (("field",), ("change_type",)),
+    "EVENT_CORRELATION_SIGNAL_CORRELATED": ((), ()),
+    "CASE_REVIEW_APPROVED": ((), ("approval_type",)),
+    "COMMENT_ADDED": ((), ()),
+}
+# The keys action.data may hold, per action type: (required, optional).
+ACTION_DATA_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "EXECUTE_WORKFLOW": (("handle",), ()),
+    "ASSIGN_AGENT": (("agent_type", "assigned_agent_id"), ()),
+}
+
 
 class Trigger(msgspec.Struct, frozen=True):
     type: str  # one of TRIGGER_TYPES

@@ -123,18 +123,31 @@ def _payload(fact: Fact, event: Row, case_wire: dict[str, Any], rule: dict[str, 
     }
 
 
+async def _facts_and_case(conn: Connection, change: Row) -> tuple[Row | None, list[Fact], Any]:
+    """The change's event, its facts and its case (no facts, no case read: most changes of
+    most cases fire nothing, and cost only the event's read)."""
+    org_id, case_id = str(change["org_id"]), str(change["case_id"])
+    event = await conn.fetchrow(sql.EVENT, org_id, case_id, str(change["id"]))
+    if event is None:  # the case is gone, and its events with it
+        return None, [], None
+    details = _decode(event["details"])
+    found = facts(event["action"], details, status_now=None)
+    if not found:
+        return event, [], None
+    try:
+        case = await find_case(conn, org_id, case_id)
+    except NotFound:
+        return event, [], None
+    if any(f.trigger == "STATUS_TRANSITIONED" for f in found) and "status" not in details:
+        found = facts(event["action"], details, status_now=case.status)
+    return event, found, case
+
+
 async def _fan_out_one(batch: _Batch, change: Row, lease: int) -> None:
     conn = batch.conn
     org_id, change_id, case_id = str(change["org_id"]), str(change["id"]), str(change["case_id"])
-    event = await conn.fetchrow(sql.EVENT, org_id, case_id, change_id)
-    try:
-        case = None if event is None else await find_case(conn, org_id, case_id)
-    except NotFound:
-        case = None
-    found = [] if case is None else facts(
-        event["action"], _decode(event["details"]), status_now=case.status
-    )  # fmt: skip
-    if case is not None and found:
+    event, found, case = await _facts_and_case(conn, change)
+    if event is not None and found:
         wire = _to_builtins(case_response(await load_view(conn, org_id, case)))
         at = event["created_at"]
         for rule in await batch.automation(org_id, case.project_id):
@@ -199,8 +212,8 @@ async def _notify(
 async def fan_out(db: Database, changes: list[Row], lease: int) -> None:
     """Turn claimed changes (held until `lease`) into their deliveries, in one transaction."""
     try:  # TEMP: until the rule services exist
-        import opencase.automation.service  # noqa: F401
-        import opencase.maintenance.service  # noqa: F401
+        import opencase.automation.service
+        import opencase.maintenance.service
         import opencase.notification.service  # noqa: F401
     except ImportError:
         return

@@ -63,12 +63,12 @@ def _field(name: str, before: Any, after: Any) -> Fact:
     return Fact("ATTRIBUTE_VALUE_CHANGED", "case.attribute_changed", data)
 
 
-def _status(details: dict[str, Any], status_now: int) -> Fact:
+def _status(details: dict[str, Any], status_now: int | None) -> Fact:
     group = details.get("status", {"from": status_now, "to": status_now})
     name = details.get("status_name", {"from": None, "to": None})
     data = {
-        "from_status": STATUS_GROUPS[group["from"]],
-        "to_status": STATUS_GROUPS[group["to"]],
+        "from_status": None if group["from"] is None else STATUS_GROUPS[group["from"]],
+        "to_status": None if group["to"] is None else STATUS_GROUPS[group["to"]],
         "from_status_name": name["from"],
         "to_status_name": name["to"],
     }
@@ -84,8 +84,9 @@ def _maps(before: dict[str, Any], after: dict[str, Any]) -> list[Fact]:
     ]
 
 
-def facts(action: str, details: dict[str, Any], *, status_now: int) -> list[Fact]:
-    """The facts of one case event (none: it fires nothing)."""
+def facts(action: str, details: dict[str, Any], *, status_now: int | None) -> list[Fact]:
+    """The facts of one case event (none: it fires nothing). `status_now`, the case's status
+    group, fills in a status change that kept its group (None: not known yet)."""
     if action == "case.created":
         return [Fact("CASE_CREATED", "case.created")]
     if action == "comment":
@@ -113,7 +114,7 @@ def facts(action: str, details: dict[str, Any], *, status_now: int) -> list[Fact
 
 def _status_matches(data: dict[str, str], fact: Fact) -> bool:
     for key in ("from_status", "to_status"):
-        if data.get(key) and data[key].upper() != fact.data[key]:
+        if data.get(key) and data[key].upper() != (fact.data[key] or ""):
             return False
     for key in ("from_status_name", "to_status_name"):
         wanted, got = data.get(key), fact.data[key]

@@ -40,6 +40,9 @@ _PATH_PARAM_DOC = {
     "user_uuid": ("The UUID of a user of the organisation.", _UUID),
     "link_id": ("The UUID of a case link.", _UUID),
     "view_id": ("The UUID of a case view.", _UUID),
+    "rule_id": ("The UUID of an automation rule.", _UUID),
+    "notification_rule_id": ("The UUID of a notification rule.", _UUID),
+    "maintenance_window_id": ("The UUID of a maintenance window.", _UUID),
     "case_type_id": ("The UUID of a case type.", _UUID),
     "custom_attribute_id": ("The UUID of a custom attribute config.", _UUID),
     "custom_attribute_key": (

@@ -102,7 +102,7 @@ class Worker:
     async def _deliver(self, attempts: list[Attempt]) -> None:
         needs = {a.id: self._needs(a) for a in attempts}
         async with self.db.snapshot() as conn:
-            targets = {
+            targets: dict[tuple[str, Need], Target | None] = {
                 (a.org_id, need): await _target(conn, a.org_id, need)
                 for a in attempts
                 if (need := needs[a.id]) is not None
