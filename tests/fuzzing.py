@@ -89,7 +89,49 @@ def seed_world(api: Client, user_id: str) -> dict[str, str]:
             }
         },
     )
+    rule = post(
+        f"/api/v2/cases/projects/{project['id']}/rules",
+        {
+            "data": {
+                "type": "rule",
+                "attributes": {
+                    "name": "Fuzz rule",
+                    "trigger": {"type": "CASE_CREATED"},
+                    "action": {"type": "EXECUTE_WORKFLOW", "data": {"handle": "fuzz"}},
+                },
+            }
+        },
+    )
+    notification_rule = post(
+        f"/api/v2/cases/projects/{project['id']}/notification_rules",
+        {
+            "data": {
+                "type": "notification_rule",
+                "attributes": {
+                    "recipients": [{"type": "EMAIL", "data": {"email": "fuzz@fuzzco.test"}}],
+                    "triggers": [{"type": "CASE_CREATED"}],
+                },
+            }
+        },
+    )
+    window = post(
+        "/api/v2/maintenance_windows",
+        {
+            "data": {
+                "type": "maintenance_window",
+                "attributes": {
+                    "name": "Fuzz window",
+                    "query": "status:open",
+                    "start_at": "2026-01-01T00:00:00Z",
+                    "end_at": "2026-01-01T01:00:00Z",
+                },
+            }
+        },
+    )
     return {
+        "rule_id": rule["id"],
+        "notification_rule_id": notification_rule["id"],
+        "maintenance_window_id": window["id"],
         "case_id": case["id"],
         "project_id": project["id"],
         "cell_id": comment["id"],

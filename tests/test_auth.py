@@ -15,7 +15,7 @@ from opencase.app import API_ROUTES
 
 INSIGHT = {"type": "MONITOR", "ref": "/monitors/1", "resource_id": "1"}
 INSIGHTS_BODY = {"data": {"type": "case", "attributes": {"insights": [INSIGHT]}}}
-WRITE_SCOPES = {"cases_write", "cases_shared_settings_write"}
+WRITE_SCOPES = {"cases_write", "cases_shared_settings_write", "event_correlation_config_write"}
 
 
 def _raw(server: Server, method: str, path: str, headers: dict[str, str]) -> requests.Response:

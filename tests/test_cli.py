@@ -63,7 +63,13 @@ def test_keys_create_json(server: Server) -> None:
         assert str(uuid.UUID(out[name])) == out[name]
     assert out["org"] == org
     assert out["user"] == "gavin@hooli.test"
-    assert out["scopes"] == ["cases_read", "cases_shared_settings_write", "cases_write"]
+    assert out["scopes"] == [
+        "cases_read",
+        "cases_shared_settings_write",
+        "cases_write",
+        "event_correlation_config_read",
+        "event_correlation_config_write",
+    ]
     # The pair works.
     client = server.client(None)
     client.session.headers.update(

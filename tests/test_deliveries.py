@@ -120,8 +120,8 @@ def notification_rule(
         "recipients": recipients,
         "triggers": triggers or [{"type": "CASE_CREATED"}],
     }
-    r = api.post(f"/api/v2/cases/projects/{project_id}/notification_rules",
-                 json={"data": {"type": "notification_rule", "attributes": attributes}})  # fmt: skip
+    body = {"data": {"type": "notification_rule", "attributes": attributes}}
+    r = api.post(f"/api/v2/cases/projects/{project_id}/notification_rules", json=body)
     assert r.status_code == 201, r.text
     rule_id: str = r.json()["data"]["id"]
     return rule_id
@@ -223,7 +223,12 @@ def test_a_new_case_reaches_every_recipient_once_signed(
         "webhook",
     ]
     assert len({d["id"] for d in found}) == 5
-    shown = wait_for(lambda: timeline(api, case["id"], "CASE_DELIVERY") if len(timeline(api, case["id"], "CASE_DELIVERY")) == 5 else None)  # fmt: skip
+
+    def five_shown() -> list[dict[str, Any]] | None:
+        cells = timeline(api, case["id"], "CASE_DELIVERY")
+        return cells if len(cells) == 5 else None
+
+    shown = wait_for(five_shown)
     assert {d["state"] for d in shown} == {"delivered"}
     assert f"webhook:{name}" in {d["target"] for d in shown}
 
@@ -298,8 +303,8 @@ def _window(api: Client, query: str, start: datetime, end: datetime) -> str:
     attributes = {"name": "db upgrade", "query": query,
                   "start_at": start.isoformat().replace("+00:00", "Z"),
                   "end_at": end.isoformat().replace("+00:00", "Z")}  # fmt: skip
-    r = api.post("/api/v2/maintenance_windows",
-                 json={"data": {"type": "maintenance_window", "attributes": attributes}})  # fmt: skip
+    body = {"data": {"type": "maintenance_window", "attributes": attributes}}
+    r = api.post("/api/v2/maintenance_windows", json=body)
     assert r.status_code == 201, r.text
     window_id: str = r.json()["data"]["id"]
     return window_id

@@ -117,8 +117,9 @@ def test_jira_issue_is_created_through_jira_and_shown_on_the_case(
     api: Client, case: dict[str, Any], fake: FakeHttp
 ) -> None:
     before = len(fake.to("/jira/rest/api/3/issue"))
-    r = api.post(f"/api/v2/cases/{case['id']}/relationships/jira_issues",
-                 json=_jira() | {"data": _jira()["data"] | {"attributes": _jira()["data"]["attributes"] | {"fields": {"labels": ["ops"]}}}})  # fmt: skip
+    body = _jira()
+    body["data"]["attributes"]["fields"] = {"labels": ["ops"]}
+    r = api.post(f"/api/v2/cases/{case['id']}/relationships/jira_issues", json=body)
     assert r.status_code == 202, r.text
     assert r.content == b""
     # Committed with its delivery: the case shows the request at once.
@@ -188,8 +189,8 @@ def test_servicenow_ticket_is_created_through_servicenow(
     api: Client, case: dict[str, Any], fake: FakeHttp
 ) -> None:
     before = len(fake.to("/snow/api/now/table/incident"))
-    body = {"data": {"type": "tickets", "attributes": {"instance_name": "acme-prod",
-                                                        "assignment_group": "IT Support"}}}  # fmt: skip
+    attributes = {"instance_name": "acme-prod", "assignment_group": "IT Support"}
+    body = {"data": {"type": "tickets", "attributes": attributes}}
     r = api.post(f"/api/v2/cases/{case['id']}/relationships/servicenow_tickets", json=body)
     assert r.status_code == 202, r.text
     wait_for(lambda: _case(api, case["id"])["service_now_ticket"]["status"] == "COMPLETED")

@@ -26,14 +26,16 @@ async def record(
     at: int,
     action: str,
     details: dict[str, Any],
-) -> None:
+    event_id: str | None = None,
+) -> str:
     """Append one event (who, when, what) to a case's record, and the change (an outbox row
-    with the event's id) that rules and notifications react to, once it commits."""
-    event_id = str(uuid.uuid4())
+    with the event's id) that rules and notifications react to, once it commits; its id."""
+    event_id = event_id or str(uuid.uuid4())
     await conn.execute(
         sql.INSERT_EVENT, org_id, case_id, event_id, at, actor_id, action, _encode(details).decode()
     )
     await conn.execute(CHANGE_ROW, org_id, event_id, case_id, action, at)
+    return event_id
 
 
 async def record_system(

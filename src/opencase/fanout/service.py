@@ -29,6 +29,7 @@ from typing import Any
 import msgspec
 
 from opencase.automation.models import AutomationRule
+from opencase.automation.service import enabled_rules as automation_rules
 from opencase.case.schemas import case_response
 from opencase.case.service import find_case, load_view
 from opencase.core.clock import rfc3339
@@ -36,7 +37,9 @@ from opencase.core.db import Connection, Database, Row
 from opencase.core.errors import NotFound
 from opencase.fanout import sql
 from opencase.fanout.triggers import Fact, facts, fires
+from opencase.maintenance.service import active_windows
 from opencase.notification.models import NotificationRule
+from opencase.notification.service import enabled_rules as notification_rules
 from opencase.outbox.service import enqueue, record_outcome
 from opencase.query.compile import compile_query
 from opencase.query.errors import QueryError
@@ -70,8 +73,6 @@ class _Batch:
     async def automation(self, org_id: str, project_id: str) -> list[AutomationRule]:
         key = (org_id, project_id)
         if key not in self._automation:
-            from opencase.automation.service import enabled_rules as automation_rules  # TEMP
-
             self._automation[key] = await automation_rules(
                 self.conn, org_id=org_id, project_ids=[project_id]
             )
@@ -80,8 +81,6 @@ class _Batch:
     async def notification(self, org_id: str, project_id: str) -> list[NotificationRule]:
         key = (org_id, project_id)
         if key not in self._notification:
-            from opencase.notification.service import enabled_rules as notification_rules  # TEMP
-
             self._notification[key] = await notification_rules(
                 self.conn, org_id=org_id, project_ids=[project_id]
             )
@@ -90,8 +89,6 @@ class _Batch:
     async def windows(self, org_id: str, at: int) -> list[Any]:
         key = (org_id, at)
         if key not in self._windows:
-            from opencase.maintenance.service import active_windows  # TEMP
-
             self._windows[key] = await active_windows(self.conn, org_id=org_id, at=at)
         return self._windows[key]
 
@@ -211,12 +208,6 @@ async def _notify(
 
 async def fan_out(db: Database, changes: list[Row], lease: int) -> None:
     """Turn claimed changes (held until `lease`) into their deliveries, in one transaction."""
-    try:  # TEMP: until the rule services exist
-        import opencase.automation.service
-        import opencase.maintenance.service
-        import opencase.notification.service  # noqa: F401
-    except ImportError:
-        return
     async with db.transaction() as conn:
         batch = _Batch(conn, db.engine)
         for change in changes:

@@ -4,8 +4,25 @@ from __future__ import annotations
 
 import msgspec
 
-SCOPES = frozenset({"cases_read", "cases_write", "cases_shared_settings_write"})
-DEFAULT_SCOPES = ("cases_read", "cases_write", "cases_shared_settings_write")
+SCOPES = frozenset(
+    {
+        "cases_read",
+        "cases_write",
+        "cases_shared_settings_write",
+        # Maintenance windows (/api/v2/maintenance_windows), as in Datadog's spec.
+        "event_correlation_config_read",
+        "event_correlation_config_write",
+    }
+)
+# What `opencase keys create` grants unless --scopes says otherwise. Keys created before a
+# scope was added here keep the scopes they were created with.
+DEFAULT_SCOPES = (
+    "cases_read",
+    "cases_write",
+    "cases_shared_settings_write",
+    "event_correlation_config_read",
+    "event_correlation_config_write",
+)
 
 
 class Principal(msgspec.Struct, frozen=True):

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import msgspec
 
+NAME_MAX = 200
+QUERY_MAX = 4_096  # as the query language's own limit
+# The longest start_at / end_at text read: RFC 3339 with nanoseconds and an offset is 35.
+DATETIME_TEXT_MAX = 64
+
 
 class MaintenanceWindow(msgspec.Struct, frozen=True):
     id: str

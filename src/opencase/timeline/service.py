@@ -26,7 +26,6 @@ from opencase.case.service import (
 from opencase.core.clock import now_us
 from opencase.core.db import Connection, Database, PostgresDatabase, Row
 from opencase.core.errors import Forbidden, InvalidInput, NotFound
-from opencase.event import sql as event_sql
 from opencase.event.service import record
 from opencase.identity.models import Principal, User
 from opencase.identity.service import user_from_row
@@ -111,16 +110,10 @@ async def comment_case(*, db: Database, who: Principal, case_ref: str, message: 
         now = next_modified_at(case)
         details: dict[str, Any] = {"message": message}
         cell = Cell(str(uuid.uuid4()), now, who.user_id, COMMENT, details)
-        await conn.execute(
-            event_sql.INSERT_EVENT,
-            who.org_id,
-            case.id,
-            cell.id,
-            now,
-            who.user_id,
-            COMMENT,
-            _encode(details).decode(),
-        )
+        await record(
+            conn, org_id=who.org_id, case_id=case.id, actor_id=who.user_id, at=now,
+            action=COMMENT, details=details, event_id=cell.id,
+        )  # fmt: skip
         await _touch(conn, who, case, 1, now)
         return await _timeline(conn, who.org_id, [cell])
 
