@@ -243,6 +243,7 @@ async def _load(db: Database, cases: list[dict[str, Any]]) -> tuple[str, list[Ca
                 None,
                 0,
                 len(c["insights"]),
+                None,  # tickets
                 org,
             )
             keys = {key}

@@ -20,7 +20,8 @@ class JiraIssueCreateAttributes(msgspec.Struct, frozen=True):
     jira_account_id: Id
     project_id: Id
     issue_type_id: Id
-    fields: dict[str, Any] = {}
+    # Jira fields as Jira takes them, passed on as given (within the request's size limit).
+    fields: Annotated[dict[str, Any], Meta(max_length=100)] = {}
 
 
 class JiraIssueCreateData(msgspec.Struct, frozen=True):
@@ -69,7 +70,7 @@ class NotebookCreateRequest(msgspec.Struct, frozen=True):
 
 class IncidentRelationshipData(msgspec.Struct, frozen=True):
     type: Literal["incidents"]
-    id: str
+    id: Annotated[str, Meta(max_length=256)]
 
 
 class RelationshipToIncidentRequest(msgspec.Struct, frozen=True):
