@@ -33,6 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from import_export import Fresh  # a fresh migrated database of one engine
 
 from opencase.case.service import create_case
+from opencase.core.config import Settings
+from opencase.delivery import adapters
+from opencase.fanout.service import fan_out
 from opencase.identity import service as identity
 from opencase.identity.models import Principal
 from opencase.notification.models import Recipient, Trigger
@@ -103,7 +106,7 @@ async def bench(engine: str, deliveries: int, pg: str) -> dict[str, Any]:
 
             # 1. A backlog: every row written first, then one worker drains it.
             backlog = await write(deliveries, 100)
-            worker = Worker(db, batch=100)
+            worker = Worker(db, batch=100, adapters=adapters(Settings()), fan_out=fan_out)
             stop = asyncio.Event()
             started = time.perf_counter()
             running = asyncio.create_task(worker.run(poll_seconds=0.01, stop=stop))

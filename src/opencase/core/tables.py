@@ -394,7 +394,15 @@ outbox = sa.Table(
         postgresql_where=sa.text("state = 0"),
         sqlite_where=sa.text("state = 0"),
     ),
-    sa.Index("ix_outbox_org_case", "org_id", "case_id", "created_at"),
+    # A case's deliveries (`outbox list --case`); changes, gone within milliseconds, are not in it.
+    sa.Index(
+        "ix_outbox_org_case",
+        "org_id",
+        "case_id",
+        "created_at",
+        postgresql_where=sa.text("target_kind <> 'change'"),
+        sqlite_where=sa.text("target_kind <> 'change'"),
+    ),
 )
 
 

@@ -43,7 +43,21 @@ async def record_system(
 ) -> None:
     """Append an event by opencase itself (SYSTEM_ACTOR), if the case still exists. It is not
     a change: no rule reacts to it (so no rule's action can trigger that rule again)."""
-    await conn.execute(
-        sql.INSERT_EVENT_IF_CASE, org_id, case_id, str(uuid.uuid4()), at, SYSTEM_ACTOR, action,
-        _encode(details).decode(),
-    )  # fmt: skip
+    await record_system_many(conn, [system_event(org_id, case_id, at, action, details)])
+
+
+SystemEvent = tuple[str, str, str, int, str, str, str]
+
+
+def system_event(
+    org_id: str, case_id: str, at: int, action: str, details: dict[str, Any]
+) -> SystemEvent:
+    """An event by opencase itself, for record_system_many."""
+    encoded = _encode(details).decode()
+    return (org_id, case_id, str(uuid.uuid4()), at, SYSTEM_ACTOR, action, encoded)
+
+
+async def record_system_many(conn: Connection, events: list[SystemEvent]) -> None:
+    """record_system for several events, in one exchange with the database."""
+    if events:
+        await conn.executemany(sql.INSERT_EVENT_IF_CASE, events)

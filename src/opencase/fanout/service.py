@@ -35,12 +35,13 @@ from opencase.case.service import find_case, load_view
 from opencase.core.clock import rfc3339
 from opencase.core.db import Connection, Database, Row
 from opencase.core.errors import NotFound
+from opencase.event.service import record_system_many
 from opencase.fanout import sql
 from opencase.fanout.triggers import Fact, facts, fires
 from opencase.maintenance.service import active_windows
 from opencase.notification.models import NotificationRule
 from opencase.notification.service import enabled_rules as notification_rules
-from opencase.outbox.service import enqueue, record_outcome
+from opencase.outbox.service import enqueue, outcome_event
 from opencase.query.compile import compile_query
 from opencase.query.errors import QueryError
 
@@ -120,46 +121,41 @@ def _payload(fact: Fact, event: Row, case_wire: dict[str, Any], rule: dict[str, 
     }
 
 
-async def _facts_and_case(conn: Connection, change: Row) -> tuple[Row | None, list[Fact], Any]:
-    """The change's event, its facts and its case (no facts, no case read: most changes of
-    most cases fire nothing, and cost only the event's read)."""
-    org_id, case_id = str(change["org_id"]), str(change["case_id"])
-    event = await conn.fetchrow(sql.EVENT, org_id, case_id, str(change["id"]))
-    if event is None:  # the case is gone, and its events with it
-        return None, [], None
+async def _facts_and_case(conn: Connection, event: Row, change: Row) -> tuple[list[Fact], Any]:
+    """The facts of a change's event and its case (no facts, no case read: most changes of
+    most cases fire nothing, and cost only their share of the batch's event read)."""
     details = _decode(event["details"])
     found = facts(event["action"], details, status_now=None)
     if not found:
-        return event, [], None
+        return [], None
     try:
-        case = await find_case(conn, org_id, case_id)
+        case = await find_case(conn, str(change["org_id"]), str(change["case_id"]))
     except NotFound:
-        return event, [], None
+        return [], None
     if any(f.trigger == "STATUS_TRANSITIONED" for f in found) and "status" not in details:
         found = facts(event["action"], details, status_now=case.status)
-    return event, found, case
+    return found, case
 
 
-async def _fan_out_one(batch: _Batch, change: Row, lease: int) -> None:
+async def _fan_out_one(batch: _Batch, change: Row, event: Row) -> None:
     conn = batch.conn
-    org_id, change_id, case_id = str(change["org_id"]), str(change["id"]), str(change["case_id"])
-    event, found, case = await _facts_and_case(conn, change)
-    if event is not None and found:
-        wire = _to_builtins(case_response(await load_view(conn, org_id, case)))
-        at = event["created_at"]
-        for rule in await batch.automation(org_id, case.project_id):
-            for fact in found:
-                if fires(rule.trigger.type, rule.trigger.data, fact, automation=True):
-                    await enqueue(
-                        conn, org_id=org_id, case_id=case_id, event=fact.event,
-                        target_kind=ACTION_KINDS[rule.action.type], target_id=rule.id,
-                        payload=_payload(fact, event, wire, {"type": "rule", "id": rule.id}),
-                        recipient={"type": rule.action.type, **rule.action.data},
-                    )  # fmt: skip
-                    break
-        await _notify(batch, event, case_id, case.project_id, found, wire, at, org_id)
-    if not await conn.execute(sql.DONE, org_id, change_id, lease):
-        raise RuntimeError(f"change {change_id}: lease lost during fan-out")
+    org_id, case_id = str(change["org_id"]), str(change["case_id"])
+    found, case = await _facts_and_case(conn, event, change)
+    if not found:
+        return
+    wire = _to_builtins(case_response(await load_view(conn, org_id, case)))
+    at = event["created_at"]
+    for rule in await batch.automation(org_id, case.project_id):
+        for fact in found:
+            if fires(rule.trigger.type, rule.trigger.data, fact, automation=True):
+                await enqueue(
+                    conn, org_id=org_id, case_id=case_id, event=fact.event,
+                    target_kind=ACTION_KINDS[rule.action.type], target_id=rule.id,
+                    payload=_payload(fact, event, wire, {"type": "rule", "id": rule.id}),
+                    recipient={"type": rule.action.type, **rule.action.data},
+                )  # fmt: skip
+                break
+    await _notify(batch, event, case_id, case.project_id, found, wire, at, org_id)
 
 
 async def _notify(
@@ -198,17 +194,32 @@ async def _notify(
                 suppressed=suppressed_by is not None,
             )  # fmt: skip
             if suppressed_by is not None:
-                await record_outcome(
-                    batch.conn, org_id=org_id, case_id=case_id, delivery_id=delivery_id,
+                outcome = outcome_event(
+                    org_id=org_id, case_id=case_id, delivery_id=delivery_id,
                     event=fact.event, target_kind=kind, recipient=recipient.data,
                     state="suppressed", attempts=0, error=None,
                     extra={"maintenance_window_id": suppressed_by},
                 )  # fmt: skip
+                await record_system_many(batch.conn, [outcome])
 
 
 async def fan_out(db: Database, changes: list[Row], lease: int) -> None:
-    """Turn claimed changes (held until `lease`) into their deliveries, in one transaction."""
+    """Turn claimed changes (held until `lease`) into their deliveries, in one transaction:
+    per organisation, one read of their events and one delete of the changes."""
+    by_org: dict[str, list[Row]] = {}
+    for change in changes:
+        by_org.setdefault(str(change["org_id"]), []).append(change)
     async with db.transaction() as conn:
         batch = _Batch(conn, db.engine)
-        for change in changes:
-            await _fan_out_one(batch, change, lease)
+        for org_id, mine in by_org.items():
+            keys = [str(x) for c in mine for x in (c["case_id"], c["id"])]
+            events = {
+                str(e["id"]): e for e in await conn.fetch(sql.events(len(mine)), org_id, *keys)
+            }
+            for change in mine:
+                event = events.get(str(change["id"]))
+                if event is not None:  # else the case is gone, and its events with it
+                    await _fan_out_one(batch, change, event)
+            ids = [str(c["id"]) for c in mine]
+            if await conn.execute(sql.done(len(ids)), org_id, lease, *ids) != len(ids):
+                raise RuntimeError(f"{len(ids)} changes: a lease ran out during their fan-out")

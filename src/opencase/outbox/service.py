@@ -11,7 +11,7 @@ from opencase.case.service import find_case
 from opencase.core.clock import now_us
 from opencase.core.db import Connection, Database
 from opencase.core.errors import InvalidInput, NotFound
-from opencase.event.service import record_system
+from opencase.event.service import SystemEvent, system_event
 from opencase.identity.service import org_id_named
 from opencase.outbox import sql
 
@@ -72,8 +72,7 @@ def describe(target_kind: str, recipient: dict[str, Any] | None, webhook: str | 
     return target_kind
 
 
-async def record_outcome(
-    conn: Connection,
+def outcome_event(
     *,
     org_id: str,
     case_id: str,
@@ -85,9 +84,10 @@ async def record_outcome(
     attempts: int,
     error: str | None,
     extra: dict[str, Any] | None = None,
-) -> None:
-    """Show a delivery's outcome (delivered, dead or suppressed) in its case's timeline, as an
-    event `case.delivery` by the system user; nothing when the case is gone. Not a change."""
+) -> SystemEvent:
+    """A delivery's outcome (delivered, dead or suppressed) as an event `case.delivery` of its
+    case's timeline, by the system user (record_system_many writes it; nothing when the case
+    is gone). Not a change."""
     details = {
         "delivery_id": delivery_id,
         "event": event,
@@ -97,9 +97,7 @@ async def record_outcome(
         **({"last_error": error} if error else {}),
         **(extra or {}),
     }
-    await record_system(
-        conn, org_id=org_id, case_id=case_id, at=now_us(), action="case.delivery", details=details
-    )
+    return system_event(org_id, case_id, now_us(), "case.delivery", details)
 
 
 async def list_deliveries(

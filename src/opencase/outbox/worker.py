@@ -17,8 +17,9 @@ from opencase.adapters.base import Adapter, Attempt, Need, Outcome, Target
 from opencase.adapters.webhook import Webhook
 from opencase.core.clock import now_us
 from opencase.core.db import Connection, Database, Row
+from opencase.event.service import SystemEvent, record_system_many
 from opencase.outbox import sql
-from opencase.outbox.service import record_outcome
+from opencase.outbox.service import outcome_event
 
 log = logging.getLogger("opencase.outbox")
 
@@ -101,25 +102,31 @@ class Worker:
 
     async def _deliver(self, attempts: list[Attempt]) -> None:
         needs = {a.id: self._needs(a) for a in attempts}
+        wanted = {(a.org_id, need) for a in attempts if (need := needs[a.id]) is not None}
         async with self.db.snapshot() as conn:
             targets: dict[tuple[str, Need], Target | None] = {
-                (a.org_id, need): await _target(conn, a.org_id, need)
-                for a in attempts
-                if (need := needs[a.id]) is not None
+                key: await _target(conn, key[0], key[1]) for key in wanted
             }
         outcomes = await asyncio.gather(
             *(self._try(a, needs[a.id], targets.get((a.org_id, needs[a.id]))) for a in attempts)
         )
         now = now_us()
+        recorded: list[SystemEvent] = []
         async with self.db.transaction() as conn:
+            delivered = [(a, o) for a, o in zip(attempts, outcomes, strict=True) if o.error is None]
+            if delivered:
+                await conn.executemany(
+                    sql.DELIVERED_ROW, [(a.org_id, a.id, now) for a, _ in delivered]
+                )
+            for attempt, outcome in delivered:
+                await self.adapters[attempt.kind].delivered(conn, attempt, outcome)
+                recorded += _outcome(attempt, "delivered", None)
             for attempt, outcome in zip(attempts, outcomes, strict=True):
-                if outcome.error is None:
-                    await conn.execute(sql.DELIVERED_ROW, attempt.org_id, attempt.id, now)
-                    adapter = self.adapters[attempt.kind]
-                    await adapter.delivered(conn, attempt, outcome)
-                    await self._record(conn, attempt, "delivered", None)
-                else:
-                    await self._failed(conn, attempt, outcome.error, now)
+                if outcome.error is not None and await self._failed(
+                    conn, attempt, outcome.error, now
+                ):
+                    recorded += _outcome(attempt, "dead", outcome.error)
+            await record_system_many(conn, recorded)
 
     def _needs(self, attempt: Attempt) -> Need:
         adapter = self.adapters.get(attempt.kind)
@@ -138,15 +145,8 @@ class Worker:
             log.exception("adapter %s failed on delivery %s", attempt.kind, attempt.id)
             return Outcome(error=f"{type(exc).__name__}: {exc}"[:500])
 
-    async def _record(self, conn: Connection, a: Attempt, state: str, error: str | None) -> None:
-        if a.case_id is not None:
-            await record_outcome(
-                conn, org_id=a.org_id, case_id=a.case_id, delivery_id=a.id, event=a.event,
-                target_kind=a.kind, recipient=a.recipient, state=state,
-                attempts=a.attempts + 1, error=error,
-            )  # fmt: skip
-
-    async def _failed(self, conn: Connection, attempt: Attempt, error: str, now: int) -> None:
+    async def _failed(self, conn: Connection, attempt: Attempt, error: str, now: int) -> bool:
+        """Record a failed try; whether the delivery is now dead."""
         if error.startswith(_GONE):
             await conn.execute(sql.DEAD_ROW, attempt.org_id, attempt.id, error)
             state = sql.DEAD
@@ -161,7 +161,8 @@ class Worker:
             adapter = self.adapters.get(attempt.kind)
             if adapter is not None:
                 await adapter.dead(conn, attempt, error)
-            await self._record(conn, attempt, "dead", error)
+            return True
+        return False
 
     async def run(self, *, poll_seconds: float = 0.5, stop: asyncio.Event | None = None) -> None:
         """Deliver until `stop` is set (or forever), resting `poll_seconds` when idle."""
@@ -175,6 +176,19 @@ class Worker:
             if not tried:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), poll_seconds)
+
+
+def _outcome(a: Attempt, state: str, error: str | None) -> list[SystemEvent]:
+    """The timeline event of a delivery's end, if it has a case."""
+    if a.case_id is None:
+        return []
+    return [
+        outcome_event(
+            org_id=a.org_id, case_id=a.case_id, delivery_id=a.id, event=a.event,
+            target_kind=a.kind, recipient=a.recipient, state=state, attempts=a.attempts + 1,
+            error=error,
+        )
+    ]  # fmt: skip
 
 
 def _attempt(row: Row) -> Attempt:

@@ -46,6 +46,15 @@ def upgrade() -> None:
     # Matches core/tables.py (tests/test_schema.py compares them on both engines).
     op.add_column("cases", sa.Column("tickets", _JSON, nullable=True))
     op.add_column("outbox", sa.Column("recipient", sa.Text(), nullable=True))
+    # Changes (every case event writes one) stay out of the per-case index of deliveries.
+    op.drop_index("ix_outbox_org_case", "outbox")
+    op.create_index(
+        "ix_outbox_org_case",
+        "outbox",
+        ["org_id", "case_id", "created_at"],
+        postgresql_where=sa.text("target_kind <> 'change'"),
+        sqlite_where=sa.text("target_kind <> 'change'"),
+    )
     with op.batch_alter_table("webhooks") as batch:
         batch.add_column(sa.Column("kind", sa.Text(), server_default="webhook", nullable=False))
         batch.drop_constraint("uq_webhooks_org_name", type_="unique")
@@ -134,5 +143,7 @@ def downgrade() -> None:
         batch.drop_constraint("uq_webhooks_org_kind_name", type_="unique")
         batch.create_unique_constraint("uq_webhooks_org_name", ["org_id", "name"])
         batch.drop_column("kind")
+    op.drop_index("ix_outbox_org_case", "outbox")
+    op.create_index("ix_outbox_org_case", "outbox", ["org_id", "case_id", "created_at"])
     op.drop_column("outbox", "recipient")
     op.drop_column("cases", "tickets")
