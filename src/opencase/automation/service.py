@@ -66,8 +66,9 @@ from opencase.automation.models import (
 )
 from opencase.core.clock import now_us
 from opencase.core.db import Connection, Database, Row
-from opencase.core.errors import InvalidInput, NotFound
+from opencase.core.errors import InvalidInput
 from opencase.identity.models import Principal
+from opencase.project.lookup import not_found_under, require_project
 
 _ATTRS = "/data/attributes"
 
@@ -161,13 +162,6 @@ def _check_action(action: Action) -> Action:
     return action
 
 
-async def _not_found(conn: Connection, who: Principal, project_id: str) -> NotFound:
-    """Why a rule was not found under the project: the project, or the rule."""
-    if await conn.fetchval(sql.PROJECT_EXISTS, who.org_id, project_id):
-        return NotFound("rule")
-    return NotFound("project")
-
-
 async def create_rule(
     *,
     db: Database,
@@ -192,8 +186,7 @@ async def create_rule(
         modified_by=None,
     )
     async with db.transaction() as conn:
-        if not await conn.fetchval(sql.LOCK_PROJECT, who.org_id, project_id):
-            raise NotFound("project")
+        await require_project(conn, org_id=who.org_id, project_id=project_id, lock=True)
         await conn.execute(
             sql.INSERT,
             rule.id,
@@ -214,8 +207,7 @@ async def create_rule(
 async def list_rules(*, db: Database, who: Principal, project_id: str) -> list[AutomationRule]:
     """The rules of a project of the organisation, oldest first."""
     async with db.snapshot() as conn:
-        if not await conn.fetchval(sql.PROJECT_EXISTS, who.org_id, project_id):
-            raise NotFound("project")
+        await require_project(conn, org_id=who.org_id, project_id=project_id)
         rows = await conn.fetch(sql.LIST, who.org_id, project_id)
     return [_from_row(r) for r in rows]
 
@@ -227,7 +219,7 @@ async def get_rule(
     async with db.snapshot() as conn:
         row = await conn.fetchrow(sql.GET, who.org_id, project_id, rule_id)
         if row is None:
-            raise await _not_found(conn, who, project_id)
+            raise await not_found_under(conn, org_id=who.org_id, project_id=project_id, kind="rule")
     return _from_row(row)
 
 
@@ -254,7 +246,7 @@ async def update_rule(
     async with db.transaction() as conn:
         row = await conn.fetchrow(sql.GET_FOR_UPDATE, who.org_id, project_id, rule_id)
         if row is None:
-            raise await _not_found(conn, who, project_id)
+            raise await not_found_under(conn, org_id=who.org_id, project_id=project_id, kind="rule")
         current = _from_row(row)
         new = msgspec.structs.replace(
             current,
@@ -303,7 +295,7 @@ async def delete_rule(*, db: Database, who: Principal, project_id: str, rule_id:
     """Delete a rule of a project of the organisation."""
     async with db.transaction() as conn:
         if not await conn.execute(sql.DELETE, who.org_id, project_id, rule_id):
-            raise await _not_found(conn, who, project_id)
+            raise await not_found_under(conn, org_id=who.org_id, project_id=project_id, kind="rule")
 
 
 async def enabled_rules(

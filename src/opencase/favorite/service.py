@@ -7,16 +7,11 @@ not one change nothing. A favorite goes with its project when the project is del
 from __future__ import annotations
 
 from opencase.core.clock import now_us
-from opencase.core.db import Connection, Database
-from opencase.core.errors import NotFound
+from opencase.core.db import Database
 from opencase.favorite import sql
 from opencase.favorite.models import ProjectFavorite
 from opencase.identity.models import Principal
-
-
-async def _lock_project(conn: Connection, org_id: str, project_id: str) -> None:
-    if not await conn.fetchval(sql.LOCK_PROJECT, org_id, project_id):
-        raise NotFound("project")
+from opencase.project.lookup import require_project
 
 
 async def list_favorites(*, db: Database, who: Principal) -> list[ProjectFavorite]:
@@ -31,12 +26,12 @@ async def list_favorites(*, db: Database, who: Principal) -> list[ProjectFavorit
 async def favorite_project(*, db: Database, who: Principal, project_id: str) -> None:
     """Add a project of the organisation to the caller's favorites (already one: no change)."""
     async with db.transaction() as conn:
-        await _lock_project(conn, who.org_id, project_id)
+        await require_project(conn, org_id=who.org_id, project_id=project_id, lock=True)
         await conn.execute(sql.INSERT, who.org_id, who.user_id, project_id, now_us())
 
 
 async def unfavorite_project(*, db: Database, who: Principal, project_id: str) -> None:
     """Remove a project of the organisation from the caller's favorites (not one: no change)."""
     async with db.transaction() as conn:
-        await _lock_project(conn, who.org_id, project_id)
+        await require_project(conn, org_id=who.org_id, project_id=project_id, lock=True)
         await conn.execute(sql.DELETE, who.org_id, who.user_id, project_id)

@@ -38,6 +38,7 @@ from opencase.event.service import record
 from opencase.identity.models import Principal
 from opencase.insight.service import add_insights
 from opencase.integration import sql
+from opencase.integration.settings import find_integration
 from opencase.integration.tickets import JIRA, SERVICENOW, encoded
 from opencase.outbox.service import enqueue
 from opencase.timeline.schemas import SUMMARIES
@@ -93,7 +94,7 @@ async def _request_ticket(
     async with db.transaction() as conn:
         case = await find_case(conn, who.org_id, ref, for_update=True)
         ensure_not_archived(case)
-        if await conn.fetchval(sql.CONFIGURED, who.org_id, kind, instance) is None:
+        if await find_integration(conn, org_id=who.org_id, kind=kind, instance=instance) is None:
             raise InvalidInput(
                 f"{label} is not set up for this organisation"
                 + (f" (instance {instance!r})" if instance else "")

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from opencase.core.clock import now_us
-from opencase.core.db import Database
+from opencase.core.db import Connection, Database, Row
 from opencase.core.errors import InvalidInput, NotFound
 from opencase.identity.service import org_id_named
 from opencase.integration import sql
@@ -70,3 +70,12 @@ async def delete_integration(*, db: Database, org_name: str, kind: str, instance
     async with db.transaction() as conn:
         if not await conn.execute(sql.DELETE, org_id, kind, instance):
             raise NotFound(f"{kind} integration")
+
+
+async def find_integration(
+    conn: Connection, *, org_id: str, kind: str, instance: str
+) -> Row | None:
+    """The integration a delivery or request uses: the named instance, else the kind's
+    default one; None when the organisation has neither."""
+    row: Row | None = await conn.fetchrow(sql.FIND, org_id, kind, instance)
+    return row

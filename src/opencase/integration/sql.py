@@ -34,7 +34,9 @@ ALL_EVENTS = """
 SELECT id, created_at, actor_id, action, details, modified_at FROM case_events
 WHERE org_id = $1 AND case_id = $2 AND deleted_at IS NULL ORDER BY created_at, id LIMIT $3
 """
-# Whether the organisation has the integration: the named instance or the default one.
-CONFIGURED = """
-SELECT 1 FROM integrations WHERE org_id = $1 AND kind = $2 AND instance IN ($3, '') LIMIT 1
+# The named instance of an integration, else the organisation's default ('') one.
+FIND = """
+SELECT url, username, token FROM integrations
+WHERE org_id = $1 AND kind = $2 AND instance IN ($3, '')
+ORDER BY instance DESC LIMIT 1
 """

@@ -62,7 +62,7 @@ import msgspec
 
 from opencase.core.clock import now_us
 from opencase.core.db import Connection, Database, Row
-from opencase.core.errors import InvalidInput, NotFound
+from opencase.core.errors import InvalidInput
 from opencase.identity.models import Principal
 from opencase.notification import sql
 from opencase.notification.models import (
@@ -78,6 +78,7 @@ from opencase.notification.models import (
     Recipient,
     Trigger,
 )
+from opencase.project.lookup import not_found_under, require_project
 from opencase.query import check_query
 from opencase.query.errors import blamed_on
 
@@ -198,13 +199,6 @@ async def _check_query(conn: Connection, who: Principal, query: str) -> None:
         await check_query(conn, org_id=who.org_id, text=query)
 
 
-async def _not_found(conn: Connection, who: Principal, project_id: str) -> NotFound:
-    """404 for a rule the path does not lead to: naming the project when it is the project."""
-    if not await conn.fetchval(sql.PROJECT_EXISTS, who.org_id, project_id):
-        return NotFound("project")
-    return NotFound("notification_rule")
-
-
 async def create_rule(
     *,
     db: Database,
@@ -229,8 +223,7 @@ async def create_rule(
         modified_by=None,
     )
     async with db.transaction() as conn:
-        if not await conn.fetchval(sql.LOCK_PROJECT, who.org_id, project_id):
-            raise NotFound("project")
+        await require_project(conn, org_id=who.org_id, project_id=project_id, lock=True)
         await _check_query(conn, who, rule.query)
         await conn.execute(
             sql.INSERT,
@@ -252,8 +245,7 @@ async def create_rule(
 async def list_rules(*, db: Database, who: Principal, project_id: str) -> list[NotificationRule]:
     """The notification rules of a project of the organisation, oldest first."""
     async with db.snapshot() as conn:
-        if not await conn.fetchval(sql.PROJECT_EXISTS, who.org_id, project_id):
-            raise NotFound("project")
+        await require_project(conn, org_id=who.org_id, project_id=project_id)
         rows = await conn.fetch(sql.LIST, who.org_id, project_id)
     return [_from_row(r) for r in rows]
 
@@ -277,7 +269,9 @@ async def update_rule(
     async with db.transaction() as conn:
         row = await conn.fetchrow(sql.GET_FOR_UPDATE, who.org_id, project_id, rule_id)
         if row is None:
-            raise await _not_found(conn, who, project_id)
+            raise await not_found_under(
+                conn, org_id=who.org_id, project_id=project_id, kind="notification_rule"
+            )
         current = _from_row(row)
         if query is not None:
             await _check_query(conn, who, query)
@@ -312,7 +306,9 @@ async def delete_rule(*, db: Database, who: Principal, project_id: str, rule_id:
     """Delete a notification rule of a project of the organisation."""
     async with db.transaction() as conn:
         if not await conn.execute(sql.DELETE, who.org_id, project_id, rule_id):
-            raise await _not_found(conn, who, project_id)
+            raise await not_found_under(
+                conn, org_id=who.org_id, project_id=project_id, kind="notification_rule"
+            )
 
 
 async def enabled_rules(

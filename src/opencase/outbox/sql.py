@@ -55,12 +55,7 @@ ENDPOINT_BY_ID = "SELECT url, secret FROM webhooks WHERE org_id = $1 AND kind = 
 ENDPOINT_BY_NAME = """
 SELECT url, secret FROM webhooks WHERE org_id = $1 AND kind = $2 AND name = $3
 """
-# The named instance of an integration, else the organisation's default ('') one.
-INTEGRATION = """
-SELECT url, username, token FROM integrations
-WHERE org_id = $1 AND kind = $2 AND instance IN ($3, '')
-ORDER BY instance DESC LIMIT 1
-"""
+
 
 DELIVERED_ROW = """
 UPDATE outbox SET state = 1, attempts = attempts + 1, delivered_at = $3, last_error = NULL

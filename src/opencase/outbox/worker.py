@@ -18,6 +18,7 @@ from opencase.adapters.webhook import Webhook
 from opencase.core.clock import now_us
 from opencase.core.db import Connection, Database, Row
 from opencase.event.service import SystemEvent, record_system_many
+from opencase.integration.settings import find_integration
 from opencase.outbox import sql
 from opencase.outbox.service import outcome_event
 
@@ -209,7 +210,7 @@ async def _target(conn: Connection, org_id: str, need: tuple[str, str, str]) -> 
     """The stored target a try needs (see adapters.base.Need), or None when there is none."""
     source, kind, key = need
     if source == "integration":
-        row = await conn.fetchrow(sql.INTEGRATION, org_id, kind, key)
+        row = await find_integration(conn, org_id=org_id, kind=kind, instance=key)
         return None if row is None else Target(row["url"], row["token"], row["username"])
     statement = sql.ENDPOINT_BY_ID if source == "endpoint_id" else sql.ENDPOINT_BY_NAME
     row = await conn.fetchrow(statement, org_id, kind, key)

@@ -14,3 +14,7 @@ UPDATE projects SET name = $3, enabled_custom_case_types = $4, modified_at = $5
 WHERE org_id = $1 AND id = $2
 """
 DELETE = "DELETE FROM projects WHERE org_id = $1 AND id = $2"
+# Whether a project exists; locked, a project deleted meanwhile is a clean 404 rather than a
+# foreign key error for whatever is being created in it.
+EXISTS = "SELECT 1 FROM projects WHERE org_id = $1 AND id = $2"
+LOCK = f"{EXISTS} FOR UPDATE"

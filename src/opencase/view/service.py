@@ -33,6 +33,7 @@ from opencase.core.clock import now_us
 from opencase.core.db import Connection, Database, Row
 from opencase.core.errors import InvalidInput, NotFound
 from opencase.identity.models import Principal
+from opencase.project.lookup import require_project
 from opencase.query import check_query
 from opencase.query.errors import blamed_on
 from opencase.view import sql
@@ -97,8 +98,7 @@ async def create_view(
         modified_by=None,
     )
     async with db.transaction() as conn:
-        if not await conn.fetchval(sql.LOCK_PROJECT, who.org_id, view.project_id):
-            raise NotFound("project")
+        await require_project(conn, org_id=who.org_id, project_id=view.project_id, lock=True)
         await _check_query(conn, who, view.query)
         await conn.execute(
             sql.INSERT,
@@ -119,8 +119,7 @@ async def create_view(
 async def list_views(*, db: Database, who: Principal, project_id: str) -> list[SavedView]:
     """The views of a project of the organisation, oldest first."""
     async with db.snapshot() as conn:
-        if not await conn.fetchval(sql.PROJECT_EXISTS, who.org_id, project_id):
-            raise NotFound("project")
+        await require_project(conn, org_id=who.org_id, project_id=project_id)
         rows = await conn.fetch(sql.LIST, who.org_id, project_id)
     return [_from_row(r) for r in rows]
 

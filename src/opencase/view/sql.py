@@ -4,9 +4,6 @@ COLUMNS = (
     "id, project_id, name, query, np_rule_id, created_at, created_by, modified_at, modified_by"
 )
 
-# Locks the project row, so a project deleted meanwhile is a clean 404, not a foreign key error.
-LOCK_PROJECT = "SELECT 1 FROM projects WHERE org_id = $1 AND id = $2 FOR UPDATE"
-PROJECT_EXISTS = "SELECT 1 FROM projects WHERE org_id = $1 AND id = $2"
 INSERT = f"""
 INSERT INTO case_views ({COLUMNS}, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 """
