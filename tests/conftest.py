@@ -293,7 +293,15 @@ def make_server(engine: str, tmp: Path, workers: int = 1, **extra_env: str) -> S
     else:
         url = f"sqlite:///{tmp / 'opencase.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENCASE_")}
-    env.update({"OPENCASE_DATABASE_URL": url, "OPENCASE_AUTH_CACHE_SECONDS": "0", **extra_env})
+    # Rate limits stay off unless a test asks for them: suites send thousands of requests.
+    env.update(
+        {
+            "OPENCASE_DATABASE_URL": url,
+            "OPENCASE_AUTH_CACHE_SECONDS": "0",
+            "OPENCASE_RATE_LIMITS": "off",
+            **extra_env,
+        }
+    )
     return Server(
         engine=engine,
         database_url=url,

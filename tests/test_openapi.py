@@ -13,7 +13,12 @@ import opencase
 from opencase.app import API_ROUTES
 
 METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
-META_PATHS = {"/healthz": "Health", "/api/v2/openapi.json": "OpenAPI"}
+META_PATHS = {
+    "/healthz": "Health",
+    "/readyz": "Ready",
+    "/metrics": "Metrics",
+    "/api/v2/openapi.json": "OpenAPI",
+}
 
 
 @pytest.fixture(scope="module")

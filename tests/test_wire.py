@@ -129,7 +129,9 @@ def test_unknown_route_needs_no_key(server: Server) -> None:
 
 
 def _methods_by_path() -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {"/healthz": {"GET"}, "/api/v2/openapi.json": {"GET"}}
+    out: dict[str, set[str]] = {
+        path: {"GET"} for path in ("/healthz", "/readyz", "/metrics", "/api/v2/openapi.json")
+    }
     for route in API_ROUTES:
         out.setdefault(route.path, set()).add(route.method)
     return out

@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -44,7 +45,9 @@ def _with_db(settings: Settings, action: Callable[[Database], Awaitable[T]]) -> 
 
 
 def _serve(args: argparse.Namespace) -> int:
-    settings = load_settings(host=args.host, port=args.port, workers=args.workers)
+    settings = load_settings(
+        host=args.host, port=args.port, workers=args.workers, access_log=args.access_log
+    )
     if settings.engine == "sqlite" and settings.workers > 1:
         print(
             "opencase: SQLite serves from one process; --workers must be 1 "
@@ -54,10 +57,17 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     import uvicorn
 
+    from opencase.ops.logs import log_config
+    from opencase.ops.metrics import MULTIPROCESS_ENV
+
     # Migrate once here so that workers start on a ready schema (they check again, under a lock).
     asyncio.run(migrate.upgrade(settings))
     # Workers re-read the settings from the environment.
     os.environ["OPENCASE_DATABASE_URL"] = settings.database_url
+    os.environ["OPENCASE_ACCESS_LOG"] = "1" if settings.access_log else "0"
+    if settings.workers > 1 and settings.metrics and not os.environ.get(MULTIPROCESS_ENV):
+        # Each worker writes its samples here; a scrape of any one answers for all.
+        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="opencase-metrics-")
     uvicorn.run(
         "opencase.app:create_app",
         factory=True,
@@ -67,9 +77,11 @@ def _serve(args: argparse.Namespace) -> int:
         loop="uvloop",
         http="httptools",
         lifespan="on",
-        access_log=args.access_log,
+        access_log=False,  # opencase writes its own (opencase.access), with the request id
+        log_config=log_config(settings.log_format),
         log_level="info",
         server_header=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
     return 0
 
@@ -353,7 +365,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (OPENCASE_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (OPENCASE_PORT, default 8080)")
     serve.add_argument("--workers", type=int, help="processes (OPENCASE_WORKERS, default 1)")
-    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="one JSON line per request (default on; OPENCASE_ACCESS_LOG)",
+    )
     serve.set_defaults(func=_serve)
 
     keys = sub.add_parser("keys", help="manage API and application keys")

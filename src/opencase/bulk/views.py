@@ -47,5 +47,6 @@ ROUTES = [
         scope="cases_write",
         body=CaseBulkUpdateRequest,
         resource_type="bulk",
+        rate_family="cases_bulk",
     ),
 ]

@@ -38,6 +38,20 @@ class Settings(msgspec.Struct, frozen=True):
     smtp_password: str = ""
     smtp_from: str = "opencase@localhost"
     smtp_starttls: bool = False
+    # Production mode (opencase.ops). Rate limits per organisation and operation family:
+    # "" = the defaults on PostgreSQL and none on SQLite, "on", "off", or "write=300/60,...";
+    # counters live in Redis when a URL is given, else in PostgreSQL (SQLite: in the process).
+    rate_limits: str = ""
+    redis_url: str = ""
+    metrics: bool = True  # serve Prometheus metrics at /metrics
+    access_log: bool = True  # one JSON line per request on standard error
+    log_format: str = "json"  # json or text
+    # SIGTERM: stop accepting, let requests in flight finish for at most this long, then exit.
+    shutdown_timeout_seconds: int = 30
+    # Request heads larger than this get 431 (uvicorn itself refuses heads over 64 KiB).
+    max_header_bytes: int = 16_384
+    # A database statement running longer than this is cancelled; the request gets 503.
+    db_statement_timeout_ms: int = 30_000
 
     @property
     def engine(self) -> str:
@@ -75,6 +89,14 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "smtp_password": ("OPENCASE_SMTP_PASSWORD", str),
     "smtp_from": ("OPENCASE_SMTP_FROM", str),
     "smtp_starttls": ("OPENCASE_SMTP_STARTTLS", boolean),
+    "rate_limits": ("OPENCASE_RATE_LIMITS", str),
+    "redis_url": ("OPENCASE_REDIS_URL", str),
+    "metrics": ("OPENCASE_METRICS", boolean),
+    "access_log": ("OPENCASE_ACCESS_LOG", boolean),
+    "log_format": ("OPENCASE_LOG_FORMAT", str),
+    "shutdown_timeout_seconds": ("OPENCASE_SHUTDOWN_TIMEOUT_SECONDS", int),
+    "max_header_bytes": ("OPENCASE_MAX_HEADER_BYTES", int),
+    "db_statement_timeout_ms": ("OPENCASE_DB_STATEMENT_TIMEOUT_MS", int),
 }
 
 
@@ -100,6 +122,18 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(
             "OPENCASE_DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
         )
+    if settings.log_format not in {"json", "text"}:
+        raise ConfigError("OPENCASE_LOG_FORMAT must be json or text")
+    if settings.redis_url and not settings.redis_url.startswith(
+        ("redis://", "rediss://", "unix://")
+    ):
+        raise ConfigError("OPENCASE_REDIS_URL must be redis://HOST:PORT/DB")
+    from opencase.ops.ratelimit import parse_limits  # the one place that reads the format
+
+    try:
+        parse_limits(settings.rate_limits, settings.engine)
+    except ValueError as exc:
+        raise ConfigError(f"OPENCASE_RATE_LIMITS: {exc}") from None
     return settings
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
@@ -53,6 +54,9 @@ class Database(Protocol):
         """Refresh the query planner's statistics where the engine leaves that to us (all of
         them when full)."""
 
+    def pool_stats(self) -> dict[str, int]:
+        """Connections: `open`, `in_use` and `max` (for the metrics)."""
+
     async def close(self) -> None: ...
 
 
@@ -78,25 +82,65 @@ def to_sqlite(sql: str) -> str:
     return out
 
 
-class SQLiteConnection:
-    __slots__ = ("_raw",)
+class _Deadline:
+    """A statement timeout for SQLite's reader, whose statements run inline on the event loop:
+    the progress handler (called every few thousand VM steps) interrupts a statement running
+    past its deadline ("interrupted"). Armed only around the domain's statements."""
 
-    def __init__(self, raw: sqlite3.Connection) -> None:
+    __slots__ = ("at", "seconds")
+
+    def __init__(self, raw: sqlite3.Connection, timeout_ms: int) -> None:
+        self.seconds = timeout_ms / 1000
+        self.at = 0.0
+        if timeout_ms > 0:
+            raw.set_progress_handler(self._past, 4096)
+
+    def _past(self) -> bool:
+        return self.at != 0.0 and time.monotonic() > self.at
+
+
+class SQLiteConnection:
+    __slots__ = ("_deadline", "_raw")
+
+    def __init__(self, raw: sqlite3.Connection, timeout_ms: int = 0) -> None:
         self._raw = raw
+        self._deadline = _Deadline(raw, timeout_ms) if timeout_ms > 0 else None
+
+    def _run(self, sql: str, args: Sequence[Any]) -> sqlite3.Cursor:
+        if self._deadline is None:
+            return self._raw.execute(to_sqlite(sql), args)
+        self._deadline.at = time.monotonic() + self._deadline.seconds
+        return self._raw.execute(to_sqlite(sql), args)
+
+    def _done(self) -> None:
+        if self._deadline is not None:
+            self._deadline.at = 0.0
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
-        return self._raw.execute(to_sqlite(sql), args).fetchall()
+        try:
+            return self._run(sql, args).fetchall()
+        finally:
+            self._done()
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
-        row: Row | None = self._raw.execute(to_sqlite(sql), args).fetchone()
+        try:
+            row: Row | None = self._run(sql, args).fetchone()
+        finally:
+            self._done()
         return row
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        row = self._raw.execute(to_sqlite(sql), args).fetchone()
+        try:
+            row = self._run(sql, args).fetchone()
+        finally:
+            self._done()
         return None if row is None else row[0]
 
     async def execute(self, sql: str, *args: Any) -> int:
-        return self._raw.execute(to_sqlite(sql), args).rowcount
+        try:
+            return self._run(sql, args).rowcount
+        finally:
+            self._done()
 
     async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
         self._raw.executemany(to_sqlite(sql), args)
@@ -152,13 +196,15 @@ class SQLiteDatabase:
     engine = "sqlite"
     optimize_every = 600.0  # seconds between optimize() calls while serving (app.py)
 
-    def __init__(self, path: str, synchronous: str = "FULL") -> None:
+    def __init__(self, path: str, synchronous: str = "FULL", statement_timeout_ms: int = 0) -> None:
         self._raw = open_sqlite(path, synchronous)
+        # The timeout bounds reads only: interrupting a write would abort the whole group-commit
+        # transaction that other requests share, and a write's size is bounded by its request.
         self._conn = SQLiteConnection(self._raw)
         self._lock = asyncio.Lock()  # the writer connection
         self._raw.execute(f"PRAGMA analysis_limit={_ANALYSIS_LIMIT}")
         self._reader = open_sqlite(path, synchronous)
-        self._reader_conn = SQLiteConnection(self._reader)
+        self._reader_conn = SQLiteConnection(self._reader, statement_timeout_ms)
         self._read_lock = asyncio.Lock()
         self._batch: asyncio.Future[None] | None = None  # the open batch's COMMIT
         self._committer: asyncio.Task[None] | None = None  # held so the task is not collected
@@ -245,6 +291,10 @@ class SQLiteDatabase:
         async with self._lock:
             await self._idle()
             self._raw.execute("ANALYZE" if full else "PRAGMA optimize")
+
+    def pool_stats(self) -> dict[str, int]:
+        in_use = int(self._lock.locked()) + int(self._read_lock.locked())
+        return {"open": 2, "in_use": in_use, "max": 2}
 
     async def _idle(self) -> None:
         """Wait (holding the writer) until no batch is open."""
@@ -347,13 +397,29 @@ class PostgresDatabase:
         self._pool = pool
 
     @classmethod
-    async def connect(cls, url: str, pool_size: int) -> PostgresDatabase:
+    async def connect(
+        cls, url: str, pool_size: int, statement_timeout_ms: int = 0
+    ) -> PostgresDatabase:
         import asyncpg
 
+        server_settings = {"statement_timeout": str(statement_timeout_ms)}
         pool = await asyncpg.create_pool(
-            url, min_size=1, max_size=pool_size, init=_init_pg_connection, reset=_keep_session
+            url,
+            min_size=1,
+            max_size=pool_size,
+            init=_init_pg_connection,
+            reset=_keep_session,
+            server_settings=server_settings if statement_timeout_ms > 0 else None,
         )
         return cls(pool)
+
+    def pool_stats(self) -> dict[str, int]:
+        size = self._pool.get_size()
+        return {
+            "open": size,
+            "in_use": size - self._pool.get_idle_size(),
+            "max": self._pool.get_max_size(),
+        }
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
@@ -391,11 +457,16 @@ class PostgresDatabase:
         await self._pool.close()
 
 
-async def connect(settings: Settings) -> Database:
-    """Open the database named by the settings (the schema must already be migrated)."""
+async def connect(settings: Settings, *, statement_timeout_ms: int = 0) -> Database:
+    """Open the database named by the settings (the schema must already be migrated).
+    The server passes its statement timeout; the command line runs unbounded."""
     if settings.engine == "postgresql":
-        return await PostgresDatabase.connect(settings.database_url, settings.db_pool_size)
-    return SQLiteDatabase(sqlite_path(settings.database_url), settings.sqlite_synchronous)
+        return await PostgresDatabase.connect(
+            settings.database_url, settings.db_pool_size, statement_timeout_ms
+        )
+    return SQLiteDatabase(
+        sqlite_path(settings.database_url), settings.sqlite_synchronous, statement_timeout_ms
+    )
 
 
 def is_unique_violation(exc: BaseException) -> bool:
@@ -403,3 +474,10 @@ def is_unique_violation(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.IntegrityError):
         return "UNIQUE" in str(exc)
     return type(exc).__name__ == "UniqueViolationError"
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """True when the statement timeout cancelled a statement, on either engine."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return str(exc) == "interrupted"
+    return type(exc).__name__ == "QueryCanceledError"

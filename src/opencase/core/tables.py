@@ -494,3 +494,18 @@ case_notebooks = sa.Table(
     sa.PrimaryKeyConstraint("org_id", "case_id"),
     _org_fk("case_id", target="cases"),
 )
+
+# Rate-limit counters (opencase.ops.ratelimit) when PostgreSQL keeps them: one row per
+# organisation, operation family and window (seconds since the epoch). UNLOGGED on
+# PostgreSQL (migration 0009): an increment writes no WAL, so it waits for no disk flush.
+# No foreign key: the row is written on every request, and a dead organisation's counters
+# simply expire.
+rate_limit_counters = sa.Table(
+    "rate_limit_counters",
+    metadata,
+    sa.Column("org_id", UUID, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("window_start", sa.BigInteger, nullable=False),
+    sa.Column("hits", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("org_id", "name", "window_start"),
+)

@@ -25,7 +25,9 @@ TITLES = {
     413: "Payload Too Large",
     415: "Unsupported Media Type",
     429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 # Enumerations whose invalid values get Datadog's wording, "invalid priority P1234. Must be

@@ -18,12 +18,14 @@ import falcon.asgi
 import msgspec
 
 from opencase.core.config import Settings
-from opencase.core.db import Database
+from opencase.core.db import Database, is_statement_timeout
 from opencase.core.errors import DomainError
 from opencase.http.errors import ApiError, from_domain, from_validation
 from opencase.http.limits import JSON_DEPTH_MAX, QUERY_PARAM_MAX, too_deep
 from opencase.identity.models import Principal
 from opencase.identity.service import Authenticator
+from opencase.ops import metrics
+from opencase.ops.ratelimit import RateLimiter
 
 log = logging.getLogger("opencase.http")
 
@@ -38,6 +40,7 @@ class State:
         self.settings = settings
         self.db: Database = None  # type: ignore[assignment]  # opened at start-up
         self.auth: Authenticator = None  # type: ignore[assignment]
+        self.limiter: RateLimiter | None = None  # None: nothing is rate limited
 
 
 class Ctx:
@@ -58,6 +61,13 @@ class Ctx:
         self.params = params
         self.query = query
         self.body = body
+
+
+class Body(msgspec.Struct, frozen=True):
+    """A reply that is not JSON:API (the metrics' exposition text)."""
+
+    data: bytes
+    content_type: str
 
 
 Reply = tuple[int, Any]
@@ -88,6 +98,8 @@ class Route(msgspec.Struct, frozen=True):
     query: tuple[Param, ...] = ()
     auth: bool = True
     errors: tuple[int, ...] = ()  # error statuses beyond the usual ones, for the document
+    # Rate-limit family (opencase.ops.ratelimit); None: cases_read for GET, else cases_write.
+    rate_family: str | None = None
 
 
 def uuid_param(name: str, value: str) -> str:
@@ -216,20 +228,49 @@ def _given(params: Mapping[str, Any]) -> dict[str, Any]:
     return given
 
 
+async def _rate_limit(
+    state: State, family: str, principal: Principal, resp: falcon.asgi.Response
+) -> None:
+    """Count the request against its organisation's limit: headers on the reply, or 429."""
+    assert state.limiter is not None
+    decision = await state.limiter.check(principal.org_id, family)
+    if decision is None:
+        return
+    headers = decision.headers()
+    if not decision.admitted:
+        metrics.rate_limited(decision.name)
+        headers["Retry-After"] = str(decision.reset)
+        detail = (
+            f"more than {decision.limit} {decision.name} requests in {decision.period} s "
+            f"for this organisation; the window resets in {decision.reset} s"
+        )
+        raise ApiError(429, ApiError.simple(429, detail).errors, headers=headers)
+    for name, value in headers.items():
+        resp.set_header(name, value)
+
+
 def _responder(state: State, route: Route) -> Callable[..., Awaitable[None]]:
     limit = state.settings.max_body_bytes
+    family = route.rate_family or ("cases_read" if route.method == "GET" else "cases_write")
 
     async def respond(
         _resource: object, req: falcon.asgi.Request, resp: falcon.asgi.Response, **params: str
     ) -> None:
         principal = await _authenticate(state, req, route.scope) if route.auth else None
+        if principal is not None:
+            req.context.org_id = principal.org_id
+            if state.limiter is not None:
+                await _rate_limit(state, family, principal, resp)
         _check_params(params)
         _check_params(req.params)
         body = _decode(await _read_body(req, limit), route) if route.body is not None else None
         ctx = Ctx(state.db, principal, params, _given(req.params), body)  # type: ignore[arg-type]
         status, payload = await route.handler(ctx)
         resp.status = status
-        if payload is not None:
+        if isinstance(payload, Body):
+            resp.content_type = payload.content_type
+            resp.data = payload.data
+        elif payload is not None:
             resp.content_type = JSONAPI
             resp.data = payload if isinstance(payload, bytes) else _encoder.encode(payload)
 
@@ -264,6 +305,14 @@ async def _on_http_error(req: Any, resp: Any, ex: falcon.HTTPError, params: Any)
 
 
 async def _on_unexpected(req: Any, resp: Any, ex: Exception, params: Any) -> None:
+    if is_statement_timeout(ex):
+        log.warning("a statement ran past the timeout on %s %s", req.method, req.path)
+        detail = (
+            "a database statement ran longer than the server allows "
+            "(OPENCASE_DB_STATEMENT_TIMEOUT_MS); its transaction was rolled back"
+        )
+        await _on_api_error(req, resp, ApiError.simple(503, detail), params)
+        return
     log.exception("unhandled error on %s %s", req.method, req.path)
     await _on_api_error(
         req, resp, ApiError.simple(500, "internal error; see the server log"), params

@@ -195,6 +195,7 @@ ROUTES = [
         scope="cases_read",
         response=SearchResponse,
         query=SEARCH_PARAMS,
+        rate_family="cases_search",
     ),
     Route(
         "GET",
@@ -207,6 +208,7 @@ ROUTES = [
         scope="cases_read",
         response=CountResponse,
         query=COUNT_PARAMS,
+        rate_family="cases_search",
     ),
     Route(
         "POST",
@@ -220,5 +222,6 @@ ROUTES = [
         body=AggregateRequest,
         response=AggregateResponse,
         resource_type="aggregate",
+        rate_family="cases_search",
     ),
 ]

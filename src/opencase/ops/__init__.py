@@ -1,0 +1,1 @@
+"""Running opencase in production: rate limits, metrics, JSON logs, request ids, health."""

@@ -1,0 +1,222 @@
+"""Rate limits per organisation and operation family, shared by every process and node.
+
+Fixed windows, as Datadog's: a family allows `limit` requests per `period` seconds, counted
+from the epoch (windows start at multiples of the period). Each request adds one to its
+organisation's counter with a single atomic increment that also answers the new count, so
+exactly `limit` requests of a window are admitted whatever the concurrency; a refused request
+counts too (its count is above the limit) and changes nothing else. The clock is the
+counters' store (PostgreSQL or Redis), so the processes' own clocks do not matter.
+
+Counters live in Redis when OPENCASE_REDIS_URL is set, else in PostgreSQL (an UNLOGGED
+table: no WAL, so an increment costs no disk flush; counts are lost on a database crash,
+which only forgives a window). On SQLite one process serves, so they live in its memory.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Protocol
+
+import msgspec
+
+from opencase.core.db import Database
+
+# Family -> (requests, seconds) per organisation. Searches (list, count, aggregate) cost the
+# database most of the reads; bulk edits touch up to 100 cases each.
+DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
+    "cases_read": (6000, 60),
+    "cases_search": (1200, 60),
+    "cases_write": (3000, 60),
+    "cases_bulk": (60, 60),
+}
+FAMILIES = tuple(DEFAULT_LIMITS)
+_SHORT = {name.removeprefix("cases_"): name for name in FAMILIES}
+
+
+class Decision(msgspec.Struct, frozen=True):
+    name: str
+    limit: int
+    period: int
+    remaining: int
+    reset: int  # seconds until the window ends
+    admitted: bool
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Period": str(self.period),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset),
+            "X-RateLimit-Name": self.name,
+        }
+
+
+def parse_limits(spec: str, engine: str) -> dict[str, tuple[int, int]]:
+    """The limits an OPENCASE_RATE_LIMITS value asks for ({} = none).
+
+    "" means the defaults on PostgreSQL and none on SQLite (one process, usually one team);
+    "on" the defaults anywhere; "off" none; else `family=requests/seconds` pairs separated by
+    commas (family with or without its `cases_` prefix) that replace those defaults.
+    """
+    text = spec.strip().lower()
+    if text == "off" or (text == "" and engine == "sqlite"):
+        return {}
+    limits = dict(DEFAULT_LIMITS)
+    if text in {"", "on"}:
+        return limits
+    for part in text.split(","):
+        name, sep, rate = part.strip().partition("=")
+        family = _SHORT.get(name.strip(), name.strip())
+        if not sep or family not in DEFAULT_LIMITS:
+            raise ValueError(
+                f"{part.strip()!r}: expected FAMILY=REQUESTS/SECONDS, FAMILY one of "
+                + ", ".join(FAMILIES)
+            )
+        count, slash, period = rate.partition("/")
+        try:
+            limits[family] = (int(count), int(period) if slash else 60)
+        except ValueError:
+            raise ValueError(f"{part.strip()!r}: REQUESTS and SECONDS are whole numbers") from None
+        if limits[family][0] < 0 or limits[family][1] < 1:
+            raise ValueError(f"{part.strip()!r}: REQUESTS >= 0 and SECONDS >= 1")
+    return limits
+
+
+class Counters(Protocol):
+    async def hit(self, org_id: str, name: str, period: int) -> tuple[int, float]:
+        """Add one to the organisation's counter of `name` in the current window; the new
+        count and the seconds left in the window."""
+
+    async def prune(self) -> None:
+        """Forget windows that ended."""
+
+    async def close(self) -> None: ...
+
+
+class MemoryCounters:
+    """One process's counters (SQLite: the only process)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str, int], int] = {}
+
+    async def hit(self, org_id: str, name: str, period: int) -> tuple[int, float]:
+        now = time.time()
+        start = int(now // period) * period
+        key = (org_id, name, start)
+        count = self._counts.get(key, 0) + 1
+        self._counts[key] = count
+        return count, start + period - now
+
+    async def prune(self) -> None:
+        now = time.time()
+        # A key's window is at most a day long; keep anything that could still be current.
+        self._counts = {k: v for k, v in self._counts.items() if k[2] + 86_400 > now}
+
+    async def close(self) -> None:
+        pass
+
+
+_PG_HIT = """
+INSERT INTO rate_limit_counters (org_id, name, window_start, hits)
+VALUES ($1, $2, floor(extract(epoch FROM clock_timestamp()) / $3)::bigint * $3, 1)
+ON CONFLICT (org_id, name, window_start) DO UPDATE SET hits = rate_limit_counters.hits + 1
+RETURNING hits, window_start + $3 - extract(epoch FROM clock_timestamp())::float8
+"""
+# Windows last at most a day; older rows are dead.
+_PG_PRUNE = """
+DELETE FROM rate_limit_counters
+WHERE window_start < extract(epoch FROM clock_timestamp())::bigint - 86400
+"""
+
+
+class PostgresCounters:
+    """Counters in PostgreSQL: one statement per request, on its own (autocommit)."""
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+
+    async def hit(self, org_id: str, name: str, period: int) -> tuple[int, float]:
+        async with self._db.autocommit() as conn:
+            row = await conn.fetchrow(_PG_HIT, org_id, name, period)
+        return int(row[0]), float(row[1])
+
+    async def prune(self) -> None:
+        async with self._db.autocommit() as conn:
+            await conn.execute(_PG_PRUNE)
+
+    async def close(self) -> None:
+        pass
+
+
+# Redis's own clock picks the window; the key expires with it (one round trip, atomic).
+_REDIS_HIT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local period = tonumber(ARGV[1])
+local start = math.floor(now / period) * period
+local key = KEYS[1] .. ':' .. start
+local hits = redis.call('INCR', key)
+if hits == 1 then redis.call('EXPIRE', key, period + 1) end
+return {hits, tostring(start + period - now)}
+"""
+
+
+class RedisCounters:
+    """Counters in Redis (OPENCASE_REDIS_URL)."""
+
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(url)
+        self._script = self._redis.register_script(_REDIS_HIT)
+
+    async def hit(self, org_id: str, name: str, period: int) -> tuple[int, float]:
+        # The hash tag keeps an organisation's counters on one Redis Cluster slot.
+        hits, left = await self._script(keys=[f"opencase:rl:{{{org_id}}}:{name}"], args=[period])
+        return int(hits), float(left)
+
+    async def prune(self) -> None:
+        pass  # keys expire with their window
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+class RateLimiter:
+    """Admits or refuses each request of an organisation by its operation family."""
+
+    def __init__(self, limits: dict[str, tuple[int, int]], counters: Counters) -> None:
+        self.limits = limits
+        self.counters = counters
+
+    async def check(self, org_id: str, family: str) -> Decision | None:
+        """The decision for one more request, or None when the family is not limited."""
+        rule = self.limits.get(family)
+        if rule is None:
+            return None
+        limit, period = rule
+        hits, left = await self.counters.hit(org_id, family, period)
+        return Decision(
+            name=family,
+            limit=limit,
+            period=period,
+            remaining=max(0, limit - hits),
+            reset=max(1, math.ceil(left)),
+            admitted=hits <= limit,
+        )
+
+
+def limiter_for(*, spec: str, engine: str, redis_url: str, db: Database) -> RateLimiter | None:
+    """The limiter the settings ask for, or None when nothing is limited."""
+    limits = parse_limits(spec, engine)
+    if not limits:
+        return None
+    counters: Counters
+    if redis_url:
+        counters = RedisCounters(redis_url)
+    elif engine == "postgresql":
+        counters = PostgresCounters(db)
+    else:
+        counters = MemoryCounters()
+    return RateLimiter(limits, counters)
