@@ -1,5 +1,5 @@
-"""The Alembic migrations build exactly the schema core/tables.py declares, on both engines,
-and every tenant table leads its primary key and indexes with org_id."""
+"""The Alembic migrations build exactly the schema core/tables.py declares, on both engines
+(test_distribution.py checks that the schema distributes by organisation)."""
 
 from __future__ import annotations
 
@@ -24,9 +24,6 @@ def _described(name: str | None, type_: str, parent_names: object) -> bool:
 
 def _context(conn: object) -> MigrationContext:
     return MigrationContext.configure(conn, opts={"include_name": _described})  # type: ignore[arg-type]
-
-
-GLOBAL_TABLES = {"orgs", "api_keys", "app_keys"}  # looked up before the organisation is known
 
 
 def _diff_sqlite(path: Path) -> list[object]:
@@ -67,21 +64,6 @@ def test_migrations_match_tables_on_postgresql() -> None:
         assert asyncio.run(_diff_pg(url)) == []
     finally:
         drop_pg_database(url)
-
-
-def test_tenant_tables_lead_with_org_id() -> None:
-    for table in metadata.tables.values():
-        if table.name == "orgs":
-            continue
-        assert "org_id" in table.c, table.name
-        assert table.primary_key.columns.keys()[0] == "org_id", table.name
-        if table.name in GLOBAL_TABLES:
-            continue
-        for index in table.indexes:
-            assert index.columns.keys()[0] == "org_id", (table.name, index.name)
-        for constraint in table.constraints:
-            if isinstance(constraint, sa.UniqueConstraint):
-                assert constraint.columns.keys()[0] == "org_id", (table.name, constraint.name)
 
 
 def test_fast_path_sees_the_head_revision(tmp_path: Path) -> None:

@@ -88,6 +88,8 @@ class Lifespan:
             db=self.state.db,
         )
         await self.state.db.optimize(full=True)
+        if settings.metrics:  # from the start: a scrape sums every worker's pool
+            metrics.pool_use(self.state.db.pool_stats())
         self._optimizer = asyncio.create_task(self._optimize_every(self.state.db.optimize_every))
         self._chores = asyncio.create_task(self._every_second())
         if settings.outbox_worker:

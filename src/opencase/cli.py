@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import contextlib
 import json
 import os
+import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -15,7 +18,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from opencase.core import migrate
+from opencase.core import citus, migrate
 from opencase.core.config import ConfigError, Settings, load_settings
 from opencase.core.db import Database, connect
 from opencase.core.errors import DomainError
@@ -44,6 +47,10 @@ def _with_db(settings: Settings, action: Callable[[Database], Awaitable[T]]) -> 
     return asyncio.run(run())
 
 
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = load_settings(
         host=args.host, port=args.port, workers=args.workers, access_log=args.access_log
@@ -68,6 +75,11 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.workers > 1 and settings.metrics and not os.environ.get(MULTIPROCESS_ENV):
         # Each worker writes its samples here; a scrape of any one answers for all.
         os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="opencase-metrics-")
+        atexit.register(shutil.rmtree, os.environ[MULTIPROCESS_ENV], ignore_errors=True)
+    # Once it has drained, uvicorn re-raises the signal that stopped it, so the process would
+    # die of SIGTERM; a stop that was asked for and finished its work exits 0 instead.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stopped)
     uvicorn.run(
         "opencase.app:create_app",
         factory=True,
@@ -197,6 +209,11 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     settings = load_settings()
     asyncio.run(migrate.upgrade(settings))
     print(f"schema is at the newest revision ({settings.engine})")
+    return 0
+
+
+def _db_citus(args: argparse.Namespace) -> int:
+    print("\n".join(citus.statements()))
     return 0
 
 
@@ -410,6 +427,8 @@ def _parser() -> argparse.ArgumentParser:
     dsub = dbp.add_subparsers(dest="db_command", required=True)
     up = dsub.add_parser("upgrade", help="create or migrate the schema to the newest revision")
     up.set_defaults(func=_db_upgrade)
+    citus = dsub.add_parser("citus", help="print the SQL that distributes the tables on Citus")
+    citus.set_defaults(func=_db_citus)
 
     exp = sub.add_parser("export", help="write an organisation's data as JSON Lines")
     exp.add_argument("--org", required=True, help="name of an existing organisation")

@@ -34,6 +34,11 @@ ENGINE_SPECIFIC = (
 )
 
 
+# Distributed by organisation on Citus (core/citus.py): every table but these few small ones,
+# which every node needs whole (an API key is looked up before its organisation is known).
+REFERENCE = {"citus": "reference"}
+
+
 def _org_fk(*cols: str, target: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
         ["org_id", *cols], [f"{target}.org_id", f"{target}.id"], ondelete="CASCADE"
@@ -48,6 +53,7 @@ orgs = sa.Table(
     sa.Column("created_at", TIMESTAMP, nullable=False),
     # Last `public_id` handed out: cases are numbered per organisation.
     sa.Column("case_seq", sa.BigInteger, nullable=False, server_default="0"),
+    info=REFERENCE,
 )
 
 users = sa.Table(
@@ -62,6 +68,7 @@ users = sa.Table(
     sa.Column("created_at", TIMESTAMP, nullable=False),
     sa.PrimaryKeyConstraint("org_id", "id"),
     sa.UniqueConstraint("org_id", "email", name="uq_users_org_email"),
+    info=REFERENCE,
 )
 
 # API keys name an organisation; application keys name a user and carry scopes.
@@ -77,6 +84,7 @@ api_keys = sa.Table(
     sa.Column("revoked_at", TIMESTAMP),
     sa.PrimaryKeyConstraint("org_id", "id"),
     sa.Index("uq_api_keys_hash", "key_hash", unique=True),
+    info=REFERENCE,
 )
 
 app_keys = sa.Table(
@@ -93,6 +101,7 @@ app_keys = sa.Table(
     sa.PrimaryKeyConstraint("org_id", "id"),
     _org_fk("user_id", target="users"),
     sa.Index("uq_app_keys_hash", "key_hash", unique=True),
+    info=REFERENCE,
 )
 
 projects = sa.Table(
