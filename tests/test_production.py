@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -27,6 +28,8 @@ from conftest import (
     free_port,
     make_server,
 )
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
 def sibling(server: Server, tmp: Path, **extra_env: str) -> Server:
@@ -332,6 +335,27 @@ def test_sqlite_has_no_rate_limits_by_default_and_counts_in_process_when_on(
         plain.stop()
         limited.stop()
     no_tracebacks(plain, limited)
+
+
+def test_requests_are_served_unlimited_while_redis_is_down(tmp_path: Path) -> None:
+    server = make_server(
+        "sqlite",
+        tmp_path,
+        OPENCASE_RATE_LIMITS="on",
+        OPENCASE_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+    )
+    server.start()
+    try:
+        client = server.client(fresh_keys(server))
+        for _ in range(3):
+            r = client.get("/api/v2/cases/projects")
+            assert r.status_code == 200, r.text
+            assert "X-RateLimit-Limit" not in r.headers
+    finally:
+        server.stop()
+    log = server.log_text()
+    assert log.count("rate limits not enforced: the counters are unreachable") == 1
+    assert "Traceback" not in log
 
 
 @pytest.mark.parametrize(
@@ -642,3 +666,45 @@ def test_a_statement_past_the_timeout_is_a_503_and_changes_nothing(tmp_path: Pat
     log = server.log_text()
     assert "Traceback" not in log
     assert "a statement ran past the timeout" in log
+
+
+def test_a_read_past_the_timeout_on_sqlite_is_a_503(tmp_path: Path) -> None:
+    """SQLite's reader is interrupted past the deadline; writes are not (they share a
+    group commit), and small reads finish before the first check."""
+    db = tmp_path / "big.db"
+    subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "generate.py"),
+            "--engine",
+            "sqlite",
+            "--path",
+            str(db),
+            "--cases",
+            "5000",
+            "--insights",
+            "0",
+            "--info",
+            str(tmp_path / "info.json"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    info = json.loads((tmp_path / "info.json").read_text())
+    server = make_server(
+        "sqlite",
+        tmp_path,
+        OPENCASE_DATABASE_URL=f"sqlite:///{db}",
+        OPENCASE_DB_STATEMENT_TIMEOUT_MS="1",
+    )
+    server.start()
+    try:
+        api = Client(server.base_url, info["api_key"], info["app_key"])
+        r = api.get("/api/v2/cases", params={"filter": "key:*1*"})  # a scan of every key
+        assert r.status_code == 503, r.text
+        assert "OPENCASE_DB_STATEMENT_TIMEOUT_MS" in r.json()["errors"][0]["detail"]
+        assert api.get("/api/v2/cases/projects").status_code == 200
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log_text()

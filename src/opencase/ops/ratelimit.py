@@ -10,10 +10,14 @@ counters' store (PostgreSQL or Redis), so the processes' own clocks do not matte
 Counters live in Redis when OPENCASE_REDIS_URL is set, else in PostgreSQL (an UNLOGGED
 table: no WAL, so an increment costs no disk flush; counts are lost on a database crash,
 which only forgives a window). On SQLite one process serves, so they live in its memory.
+When the counters cannot be reached (Redis down), requests are served unlimited and without
+the headers, and the log says so at most every 10 s: an outage of the limiter is not one of
+the API.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from typing import Any, Protocol
@@ -21,6 +25,8 @@ from typing import Any, Protocol
 import msgspec
 
 from opencase.core.db import Database
+
+log = logging.getLogger("opencase")
 
 # Family -> (requests, seconds) per organisation. Searches (list, count, aggregate) cost the
 # database most of the reads; bulk edits touch up to 100 cases each.
@@ -168,7 +174,8 @@ class RedisCounters:
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
 
-        self._redis = redis.from_url(url)
+        # Short timeouts: a slow Redis must not hold requests (see RateLimiter.check).
+        self._redis = redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         self._script = self._redis.register_script(_REDIS_HIT)
 
     async def hit(self, org_id: str, name: str, period: int) -> tuple[int, float]:
@@ -189,6 +196,13 @@ class RateLimiter:
     def __init__(self, limits: dict[str, tuple[int, int]], counters: Counters) -> None:
         self.limits = limits
         self.counters = counters
+        self._warned_at = -math.inf
+
+    def _warn(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= 10:  # once per 10 s, not once per request
+            self._warned_at = now
+            log.warning("rate limits not enforced: the counters are unreachable (%s)", exc)
 
     async def check(self, org_id: str, family: str) -> Decision | None:
         """The decision for one more request, or None when the family is not limited."""
@@ -196,7 +210,13 @@ class RateLimiter:
         if rule is None:
             return None
         limit, period = rule
-        hits, left = await self.counters.hit(org_id, family, period)
+        try:
+            hits, left = await self.counters.hit(org_id, family, period)
+        except Exception as exc:
+            # The counters' store is down: serve unlimited rather than fail every request.
+            # (PostgreSQL counters fail only when the database does, and the request with it.)
+            self._warn(exc)
+            return None
         return Decision(
             name=family,
             limit=limit,
