@@ -132,6 +132,8 @@ class Server:
     health_path: str
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    # The cores the server may run on (`taskset -c`); None: not pinned.
+    cpus: str | None = SERVER_CORE
 
     @property
     def base(self) -> str:
@@ -144,8 +146,9 @@ class Server:
 
     def start(self) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the process
+        pin = ["taskset", "-c", self.cpus] if self.cpus else []
         self.process = subprocess.Popen(
-            ["taskset", "-c", SERVER_CORE, *self.cmd],
+            [*pin, *self.cmd],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -262,6 +265,21 @@ def pg_admin(sql: str, url: str = PG_ADMIN_URL) -> None:
     asyncio.run(go())
 
 
+def create_keys(env: dict[str, str]) -> dict[str, Any]:
+    """`opencase keys create --json` for the benchmark's organisation, on env's database."""
+    args = ["keys", "create", "--org", "bench", "--user", "bench@bench.test", "--json"]
+    out = subprocess.run(
+        [sys.executable, "-m", "opencase", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    keys: dict[str, Any] = json.loads(out.stdout)
+    return keys
+
+
 class DbProbe:
     """Direct reads of the benchmark database (setup ids, effectiveness checks)."""
 
@@ -314,6 +332,10 @@ class Api:
         if status != expect:
             raise SystemExit(f"{method} {path}: {status} {payload[:500]!r}")
         return json.loads(payload) if payload else None
+
+    def new_project(self, name: str = "Bench", key: str = "BENCH") -> dict[str, Any]:
+        body = {"data": {"type": "project", "attributes": {"name": name, "key": key}}}
+        return self.call("POST", "/api/v2/cases/projects", body, 201)["data"]  # type: ignore[no-any-return]
 
     def new_case(self, project_id: str, title: str) -> dict[str, Any]:
         body = {
@@ -496,27 +518,7 @@ def opencase_scenarios(
     rows: list[Row] = []
     server = None
     try:
-        keys = json.loads(
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "opencase",
-                    "keys",
-                    "create",
-                    "--org",
-                    "bench",
-                    "--user",
-                    "bench@bench.test",
-                    "--json",
-                ],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=120,
-            ).stdout
-        )
+        keys = create_keys(env)
         port = free_port()
         server = Server(
             f"opencase ({engine})",
@@ -530,12 +532,7 @@ def opencase_scenarios(
         api = Api(server.base, keys["api_key"], keys["app_key"])
         probe = DbProbe(engine, url)
         auth = [keys["api_key"], keys["app_key"]]
-        project = api.call(
-            "POST",
-            "/api/v2/cases/projects",
-            {"data": {"type": "project", "attributes": {"name": "Bench", "key": "BENCH"}}},
-            201,
-        )["data"]
+        project = api.new_project()
         big = api.new_case(project["id"], "Case with 1000 insights")
         for batch in range(BIG_CASE_INSIGHTS // 100):
             insights = [

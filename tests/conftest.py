@@ -8,6 +8,8 @@ where they fail instead.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import random
@@ -281,14 +283,34 @@ def _engine_params() -> list[Any]:
     return ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
 
+def require_pg() -> None:
+    """Skip the test when PostgreSQL is not reachable (fail it under CI=true)."""
+    reason = _pg_reachable()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI=true requires PostgreSQL: {reason}")
+        pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def migrated_pg_database() -> Iterator[str]:
+    """The URL of a new PostgreSQL database at opencase's newest schema, dropped afterwards."""
+    require_pg()
+    from opencase.core import migrate
+    from opencase.core.config import load_settings
+
+    url = create_pg_database()
+    try:
+        asyncio.run(migrate.upgrade(load_settings(database_url=url)))
+        yield url
+    finally:
+        drop_pg_database(url)
+
+
 def make_server(engine: str, tmp: Path, workers: int = 1, **extra_env: str) -> Server:
     """A configured (not yet started) server on a fresh database of the given engine."""
     if engine == "postgresql":
-        reason = _pg_reachable()
-        if reason:
-            if IN_CI:
-                pytest.fail(f"CI=true requires PostgreSQL: {reason}")
-            pytest.skip(reason)
+        require_pg()
         url = create_pg_database()
     else:
         url = f"sqlite:///{tmp / 'opencase.db'}"

@@ -19,10 +19,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 import sqlalchemy as sa
-from conftest import IN_CI, _pg_reachable, create_pg_database, drop_pg_database
+from conftest import migrated_pg_database
 
-from opencase.core import citus, migrate
-from opencase.core.config import load_settings
+from opencase.core import citus
 from opencase.core.tables import metadata
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -194,14 +193,5 @@ async def _catalogue_violations(url: str) -> list[str]:
 
 @pytest.mark.postgresql
 def test_the_migrated_postgresql_schema_is_distributable() -> None:
-    reason = _pg_reachable()
-    if reason:
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    url = create_pg_database()
-    try:
-        asyncio.run(migrate.upgrade(load_settings(database_url=url)))
+    with migrated_pg_database() as url:
         assert asyncio.run(_catalogue_violations(url)) == []
-    finally:
-        drop_pg_database(url)

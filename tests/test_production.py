@@ -58,11 +58,10 @@ def no_tracebacks(*servers: Server) -> None:
         assert "Traceback" not in s.log_text(), s.log_text()[-5000:]
 
 
-@pytest.fixture
-def pg_pair(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+def running_pair(tmp: Path, **env: str) -> Iterator[tuple[Server, Server]]:
     """Two servers on one fresh PostgreSQL database, started at the same time."""
-    a = make_server("postgresql", tmp_path)
-    b = sibling(a, tmp_path)
+    a = make_server("postgresql", tmp, **env)
+    b = sibling(a, tmp)
     try:
         start_together(a, b)
         yield a, b
@@ -70,6 +69,11 @@ def pg_pair(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
         b.stop()
         dispose_server(a)
     no_tracebacks(a, b)
+
+
+@pytest.fixture
+def pg_pair(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+    yield from running_pair(tmp_path)
 
 
 # Two processes, one database ------------------------------------------------------------
@@ -202,15 +206,7 @@ def limited_pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tup
                 pytest.fail(f"CI=true requires Redis: {reason}")
             pytest.skip(reason)
         env["OPENCASE_REDIS_URL"] = "redis://127.0.0.1:6379/0"
-    a = make_server("postgresql", tmp_path, **env)
-    b = sibling(a, tmp_path)
-    try:
-        start_together(a, b)
-        yield a, b
-    finally:
-        b.stop()
-        dispose_server(a)
-    no_tracebacks(a, b)
+    yield from running_pair(tmp_path, **env)
 
 
 def _clear_of_window_end(client: Client) -> None:

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import IN_CI, _pg_reachable, create_pg_database, drop_pg_database
+from conftest import migrated_pg_database
 
 from opencase.core import migrate
 from opencase.core.config import load_settings
@@ -53,17 +53,8 @@ def test_migrations_match_tables_on_sqlite(tmp_path: Path) -> None:
 
 @pytest.mark.postgresql
 def test_migrations_match_tables_on_postgresql() -> None:
-    reason = _pg_reachable()
-    if reason:
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    url = create_pg_database()
-    try:
-        asyncio.run(migrate.upgrade(load_settings(database_url=url)))
+    with migrated_pg_database() as url:
         assert asyncio.run(_diff_pg(url)) == []
-    finally:
-        drop_pg_database(url)
 
 
 def test_fast_path_sees_the_head_revision(tmp_path: Path) -> None:

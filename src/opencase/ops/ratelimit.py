@@ -17,6 +17,7 @@ the API.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -90,8 +91,8 @@ def parse_limits(spec: str, engine: str) -> dict[str, tuple[int, int]]:
 
 
 class Counters(Protocol):
-    async def hit(self, org_id: str, name: str, period: int) -> tuple[int, float]:
-        """Add one to the organisation's counter of `name` in the current window; the new
+    async def hit(self, org_id: str, name: str, period: int, n: int) -> tuple[int, float]:
+        """Add `n` to the organisation's counter of `name` in the current window; the new
         count and the seconds left in the window."""
 
     async def prune(self) -> None:
@@ -106,11 +107,11 @@ class MemoryCounters:
     def __init__(self) -> None:
         self._counts: dict[tuple[str, str, int], int] = {}
 
-    async def hit(self, org_id: str, name: str, period: int) -> tuple[int, float]:
+    async def hit(self, org_id: str, name: str, period: int, n: int) -> tuple[int, float]:
         now = time.time()
         start = int(now // period) * period
         key = (org_id, name, start)
-        count = self._counts.get(key, 0) + 1
+        count = self._counts.get(key, 0) + n
         self._counts[key] = count
         return count, start + period - now
 
@@ -125,8 +126,8 @@ class MemoryCounters:
 
 _PG_HIT = """
 INSERT INTO rate_limit_counters (org_id, name, window_start, hits)
-VALUES ($1, $2, floor(extract(epoch FROM clock_timestamp()) / $3)::bigint * $3, 1)
-ON CONFLICT (org_id, name, window_start) DO UPDATE SET hits = rate_limit_counters.hits + 1
+VALUES ($1, $2, floor(extract(epoch FROM clock_timestamp()) / $3)::bigint * $3, $4)
+ON CONFLICT (org_id, name, window_start) DO UPDATE SET hits = rate_limit_counters.hits + $4
 RETURNING hits, window_start + $3 - extract(epoch FROM clock_timestamp())::float8
 """
 # Windows last at most a day; older rows are dead.
@@ -142,9 +143,9 @@ class PostgresCounters:
     def __init__(self, db: Any) -> None:
         self._db = db
 
-    async def hit(self, org_id: str, name: str, period: int) -> tuple[int, float]:
+    async def hit(self, org_id: str, name: str, period: int, n: int) -> tuple[int, float]:
         async with self._db.autocommit() as conn:
-            row = await conn.fetchrow(_PG_HIT, org_id, name, period)
+            row = await conn.fetchrow(_PG_HIT, org_id, name, period, n)
         return int(row[0]), float(row[1])
 
     async def prune(self) -> None:
@@ -162,8 +163,9 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local period = tonumber(ARGV[1])
 local start = math.floor(now / period) * period
 local key = KEYS[1] .. ':' .. start
-local hits = redis.call('INCR', key)
-if hits == 1 then redis.call('EXPIRE', key, period + 1) end
+local n = tonumber(ARGV[2])
+local hits = redis.call('INCRBY', key, n)
+if hits == n then redis.call('EXPIRE', key, period + 1) end
 return {hits, tostring(start + period - now)}
 """
 
@@ -178,9 +180,10 @@ class RedisCounters:
         self._redis = redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         self._script = self._redis.register_script(_REDIS_HIT)
 
-    async def hit(self, org_id: str, name: str, period: int) -> tuple[int, float]:
+    async def hit(self, org_id: str, name: str, period: int, n: int) -> tuple[int, float]:
         # The hash tag keeps an organisation's counters on one Redis Cluster slot.
-        hits, left = await self._script(keys=[f"opencase:rl:{{{org_id}}}:{name}"], args=[period])
+        key = f"opencase:rl:{{{org_id}}}:{name}"
+        hits, left = await self._script(keys=[key], args=[period, n])
         return int(hits), float(left)
 
     async def prune(self) -> None:
@@ -191,11 +194,20 @@ class RedisCounters:
 
 
 class RateLimiter:
-    """Admits or refuses each request of an organisation by its operation family."""
+    """Admits or refuses each request of an organisation by its operation family.
+
+    Requests of one organisation and family that arrive while its counter is being
+    incremented wait and go in the next increment together: one statement adds k and
+    answers the new count c, and the k requests take the counts c-k+1 … c in arrival order.
+    Each count is still handed out once (the headers stay exact), with one round trip per
+    batch instead of per request (natural batching: a lone request goes at once).
+    """
 
     def __init__(self, limits: dict[str, tuple[int, int]], counters: Counters) -> None:
         self.limits = limits
         self.counters = counters
+        self._waiting: dict[tuple[str, str], list[asyncio.Future[tuple[int, float]]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self._warned_at = -math.inf
 
     def _warn(self, exc: Exception) -> None:
@@ -204,6 +216,37 @@ class RateLimiter:
             self._warned_at = now
             log.warning("rate limits not enforced: the counters are unreachable (%s)", exc)
 
+    async def _count(self, org_id: str, family: str, period: int) -> tuple[int, float]:
+        """This request's count in the current window and the seconds the window has left."""
+        key = (org_id, family)
+        mine: asyncio.Future[tuple[int, float]] = asyncio.get_running_loop().create_future()
+        queue = self._waiting.get(key)
+        if queue is not None:
+            queue.append(mine)
+        else:
+            self._waiting[key] = [mine]
+            task = asyncio.create_task(self._increment(key, period))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await mine
+
+    async def _increment(self, key: tuple[str, str], period: int) -> None:
+        """Increment the key's counter for each batch that gathered, until none is waiting."""
+        while batch := self._waiting[key]:
+            self._waiting[key] = []
+            try:
+                hits, left = await self.counters.hit(*key, period, len(batch))
+            except Exception as exc:
+                for future in batch:
+                    if not future.done():  # a cancelled request (client gone) waits no more
+                        future.set_exception(exc)
+                continue
+            first = hits - len(batch) + 1
+            for i, future in enumerate(batch):
+                if not future.done():
+                    future.set_result((first + i, left))
+        del self._waiting[key]
+
     async def check(self, org_id: str, family: str) -> Decision | None:
         """The decision for one more request, or None when the family is not limited."""
         rule = self.limits.get(family)
@@ -211,7 +254,7 @@ class RateLimiter:
             return None
         limit, period = rule
         try:
-            hits, left = await self.counters.hit(org_id, family, period)
+            hits, left = await self._count(org_id, family, period)
         except Exception as exc:
             # The counters' store is down: serve unlimited rather than fail every request.
             # (PostgreSQL counters fail only when the database does, and the request with it.)
