@@ -25,8 +25,9 @@ the tables give the median over the rounds.
    (2 workers' req/s / 1 worker's) is a floor for a machine with more cores.
 2. Features: 1 worker pinned to core 1 (wrk on core 0, PostgreSQL not pinned), variants
    - all off: OPENCASE_RATE_LIMITS=off OPENCASE_METRICS=0 OPENCASE_ACCESS_LOG=0
-   - rate limits (PostgreSQL counters): OPENCASE_RATE_LIMITS=cases_write=100000000/60,
-     cases_read=100000000/60 (never refuses)
+   - rate limits (PostgreSQL counters): OPENCASE_RATE_LIMITS=cases_write=100000000/86400,
+     cases_read=100000000/86400 (never refuses; a day's window, so the counter check below
+     never sees a window end inside a run)
    - rate limits (Redis counters): the same plus OPENCASE_REDIS_URL (OPENCASE_BENCH_REDIS,
      default redis://127.0.0.1:6379/0), when --redis is given or Redis answers
    - metrics only (OPENCASE_METRICS=1), access log only (OPENCASE_ACCESS_LOG=1; the server's
@@ -94,7 +95,9 @@ from run import (  # bench/run.py's helpers
 )
 
 REDIS_URL = os.environ.get("OPENCASE_BENCH_REDIS", "redis://127.0.0.1:6379/0")
-HIGH_LIMITS = "cases_write=100000000/60,cases_read=100000000/60"
+# Day-long windows: a Redis key expires a period after its first hit, so with minute windows
+# a run crossing a minute lost the old key's hits before the check could read them.
+HIGH_LIMITS = "cases_write=100000000/86400,cases_read=100000000/86400"
 OFF = {"OPENCASE_RATE_LIMITS": "off", "OPENCASE_METRICS": "0", "OPENCASE_ACCESS_LOG": "0"}
 ALL_ON = {"OPENCASE_RATE_LIMITS": HIGH_LIMITS, "OPENCASE_METRICS": "1", "OPENCASE_ACCESS_LOG": "1"}
 BOTH_CORES = f"{LOAD_CORE},{SERVER_CORE}"
