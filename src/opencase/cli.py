@@ -18,10 +18,12 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from opencase.account import service as accounts
+from opencase.account.passwords import check_strength
 from opencase.core import citus, migrate
 from opencase.core.config import ConfigError, Settings, load_settings
 from opencase.core.db import Database, connect
-from opencase.core.errors import DomainError
+from opencase.core.errors import DomainError, InvalidInput
 from opencase.delivery import worker_from
 from opencase.identity import service as identity
 from opencase.identity.models import DEFAULT_SCOPES, User
@@ -180,17 +182,45 @@ def _user_json(user: User) -> dict[str, Any]:
     }
 
 
+def _password_from_stdin() -> str:
+    """The password on standard input, without the line break that ends it."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    problem = check_strength(password)
+    if problem:
+        raise InvalidInput(problem)
+    return password
+
+
 def _users_create(args: argparse.Namespace) -> int:
-    user = _with_db(
-        load_settings(),
-        lambda db: identity.create_user(
+    password = _password_from_stdin() if args.password_stdin else None
+
+    async def create(db: Database) -> User:
+        user = await identity.create_user(
             db=db, org_name=args.org, email=args.email, name=args.name, handle=args.handle
-        ),
-    )
+        )
+        if password is not None:
+            await accounts.set_password(
+                db=db, org_name=args.org, email=args.email, password=password
+            )
+        return user
+
+    user = _with_db(load_settings(), create)
     if args.json:
         print(json.dumps({**_user_json(user), "org": args.org}))
     else:
         print(f"user {user.email} ({user.id}) in organisation {args.org}")
+    return 0
+
+
+def _users_set_password(args: argparse.Namespace) -> int:
+    password = _password_from_stdin()
+    _with_db(
+        load_settings(),
+        lambda db: accounts.set_password(
+            db=db, org_name=args.org, email=args.email, password=password
+        ),
+    )
+    print(f"password set for {args.email} in organisation {args.org}")
     return 0
 
 
@@ -417,7 +447,19 @@ def _parser() -> argparse.ArgumentParser:
     ucreate.add_argument("--name", help="display name (default: the email's local part)")
     ucreate.add_argument("--handle", help="handle (default: the email)")
     ucreate.add_argument("--json", action="store_true", help="print one JSON object")
+    ucreate.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read a sign-in password (12 characters or more) from standard input",
+    )
     ucreate.set_defaults(func=_users_create)
+    upass = usub.add_parser("set-password", help="set a user's sign-in password (web UI)")
+    upass.add_argument("--org", required=True, help="name of an existing organisation")
+    upass.add_argument("--email", required=True, help="the user's email")
+    upass.add_argument(
+        "--password-stdin", action="store_true", required=True, help="read it from standard input"
+    )
+    upass.set_defaults(func=_users_set_password)
     ulist = usub.add_parser("list", help="list the users of an organisation")
     ulist.add_argument("--org", required=True, help="organisation name")
     ulist.add_argument("--json", action="store_true")

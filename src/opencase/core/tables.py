@@ -66,6 +66,8 @@ users = sa.Table(
     sa.Column("handle", sa.Text, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", TIMESTAMP, nullable=False),
+    # scrypt (account/passwords.py); NULL: the user cannot sign in to the web UI.
+    sa.Column("password_hash", sa.Text),
     sa.PrimaryKeyConstraint("org_id", "id"),
     sa.UniqueConstraint("org_id", "email", name="uq_users_org_email"),
     info=REFERENCE,

@@ -46,3 +46,6 @@ async def users_by_ids(conn: Connection, org_id: str, ids: list[str]) -> list[Ro
     if not ids:
         return []
     return await conn.fetch(f"{USERS_BY_IDS}({placeholders(2, len(ids))})", org_id, *ids)
+
+
+SET_PASSWORD = "UPDATE users SET password_hash = $3 WHERE org_id = $1 AND email = $2"
