@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import IN_CI, Server, _pg_reachable, create_pg_database, drop_pg_database
+from conftest import Server, create_pg_database, drop_pg_database, require_pg
 
 from opencase.core import migrate
 from opencase.core.config import load_settings
@@ -78,11 +78,7 @@ def migrated_engine(name: str, tmp: Path) -> Iterator[Engine]:
     loop = asyncio.new_event_loop()
     url = None
     if name == "postgresql":
-        reason = _pg_reachable()
-        if reason:
-            if IN_CI:
-                pytest.fail(reason)
-            pytest.skip(reason)
+        require_pg()
         url = database_url = create_pg_database()
     else:
         database_url = f"sqlite:///{tmp / 'engine.db'}"

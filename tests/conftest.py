@@ -283,13 +283,17 @@ def _engine_params() -> list[Any]:
     return ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
 
-def require_pg() -> None:
-    """Skip the test when PostgreSQL is not reachable (fail it under CI=true)."""
-    reason = _pg_reachable()
+def require_service(service: str, reason: str | None) -> None:
+    """Skip the test when `reason` says the service is missing (fail it under CI=true)."""
     if reason:
         if IN_CI:
-            pytest.fail(f"CI=true requires PostgreSQL: {reason}")
+            pytest.fail(f"CI=true requires {service}: {reason}")
         pytest.skip(reason)
+
+
+def require_pg() -> None:
+    """Skip the test when PostgreSQL is not reachable (fail it under CI=true)."""
+    require_service("PostgreSQL", _pg_reachable())
 
 
 @contextlib.contextmanager

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 import requests
 from conftest import (
-    IN_CI,
     Client,
     Keys,
     Server,
@@ -27,6 +26,7 @@ from conftest import (
     dispose_server,
     free_port,
     make_server,
+    require_service,
 )
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
@@ -200,11 +200,7 @@ def limited_pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tup
     """Two servers on one PostgreSQL, reads limited to 10 an hour, counted in the parameter."""
     env = {"OPENCASE_RATE_LIMITS": "read=10/3600,write=1000/60"}
     if request.param == "redis":
-        reason = _redis_reachable()
-        if reason:
-            if IN_CI:
-                pytest.fail(f"CI=true requires Redis: {reason}")
-            pytest.skip(reason)
+        require_service("Redis", _redis_reachable())
         env["OPENCASE_REDIS_URL"] = "redis://127.0.0.1:6379/0"
     yield from running_pair(tmp_path, **env)
 
