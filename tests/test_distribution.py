@@ -25,7 +25,8 @@ from opencase.core import citus
 from opencase.core.tables import metadata
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-REFERENCE_TABLES = {"orgs", "users", "api_keys", "app_keys"}
+# sign_in_failures: keyed by an email hash before any organisation is known (account/sessions.py).
+REFERENCE_TABLES = {"orgs", "users", "api_keys", "app_keys", "sign_in_failures"}
 
 
 def metadata_violations(md: sa.MetaData) -> list[str]:

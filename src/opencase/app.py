@@ -37,6 +37,8 @@ from opencase.outbox.worker import Worker
 from opencase.project import views as project_views
 from opencase.search import views as search_views
 from opencase.timeline import views as timeline_views
+from opencase.ui import pages as ui_pages
+from opencase.ui import web as ui_web
 from opencase.view import views as view_views
 from opencase.watcher import views as watcher_views
 
@@ -165,4 +167,6 @@ def create_app(settings: Settings | None = None) -> falcon.asgi.App[Any, Any]:
         metrics=settings.metrics,
         max_header_bytes=settings.max_header_bytes,
     )
-    return build_app(state, routes, [observe, Lifespan(state)])
+    app = build_app(state, routes, [observe, Lifespan(state)])
+    ui_web.mount(app, state, ui_pages.ROUTES)
+    return app

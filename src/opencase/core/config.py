@@ -52,6 +52,12 @@ class Settings(msgspec.Struct, frozen=True):
     max_header_bytes: int = 16_384
     # A database statement running longer than this is cancelled; the request gets 503.
     db_statement_timeout_ms: int = 30_000
+    # Web UI (opencase.ui). A session lasts this long from sign-in. The cookie is `Secure`
+    # when the request came over HTTPS, or always with "on" ("off": never).
+    session_hours: float = 12.0
+    cookie_secure: str = "auto"
+    # Insight refs that are paths (`/monitors/12345`) link to this host on the case page.
+    insight_base_url: str = "https://app.datadoghq.com"
 
     @property
     def engine(self) -> str:
@@ -97,6 +103,9 @@ _ENV: dict[str, tuple[str, Callable[[str], object]]] = {
     "shutdown_timeout_seconds": ("OPENCASE_SHUTDOWN_TIMEOUT_SECONDS", int),
     "max_header_bytes": ("OPENCASE_MAX_HEADER_BYTES", int),
     "db_statement_timeout_ms": ("OPENCASE_DB_STATEMENT_TIMEOUT_MS", int),
+    "session_hours": ("OPENCASE_SESSION_HOURS", float),
+    "cookie_secure": ("OPENCASE_COOKIE_SECURE", str),
+    "insight_base_url": ("OPENCASE_INSIGHT_BASE_URL", str),
 }
 
 
@@ -124,6 +133,10 @@ def load_settings(**overrides: object) -> Settings:
         )
     if settings.log_format not in {"json", "text"}:
         raise ConfigError("OPENCASE_LOG_FORMAT must be json or text")
+    if settings.cookie_secure not in {"auto", "on", "off"}:
+        raise ConfigError("OPENCASE_COOKIE_SECURE must be auto, on or off")
+    if not settings.session_hours > 0:
+        raise ConfigError("OPENCASE_SESSION_HOURS must be a positive number of hours")
     if settings.redis_url and not settings.redis_url.startswith(
         ("redis://", "rediss://", "unix://")
     ):

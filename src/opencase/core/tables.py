@@ -70,6 +70,8 @@ users = sa.Table(
     sa.Column("password_hash", sa.Text),
     sa.PrimaryKeyConstraint("org_id", "id"),
     sa.UniqueConstraint("org_id", "email", name="uq_users_org_email"),
+    # Sign-in gives an email, not an organisation (account/sessions.py).
+    sa.Index("ix_users_email", "email"),
     info=REFERENCE,
 )
 
@@ -519,4 +521,34 @@ rate_limit_counters = sa.Table(
     sa.Column("window_start", sa.BigInteger, nullable=False),
     sa.Column("hits", sa.Integer, nullable=False),
     sa.PrimaryKeyConstraint("org_id", "name", "window_start"),
+)
+
+
+# Web UI sessions (account/sessions.py): the cookie holds `org_id.id.secret`; only the secret's
+# SHA-256 is kept. Revoked or expired rows stop working at once, on every process.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("org_id", UUID, sa.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("id", UUID, nullable=False),
+    sa.Column("user_id", UUID, nullable=False),
+    sa.Column("secret_hash", sa.Text, nullable=False),
+    sa.Column("csrf_token", sa.Text, nullable=False),
+    sa.Column("created_at", TIMESTAMP, nullable=False),
+    sa.Column("expires_at", TIMESTAMP, nullable=False),
+    sa.Column("revoked_at", TIMESTAMP),
+    sa.PrimaryKeyConstraint("org_id", "id"),
+    _org_fk("user_id", target="users"),
+    sa.Index("ix_sessions_org_user", "org_id", "user_id"),
+)
+
+# Failed sign-ins per email (lower-cased SHA-256), whether or not any user has it, so the
+# slowing down says nothing about which emails exist. Cleared by a good sign-in.
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("email_hash", sa.Text, primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failed_at", TIMESTAMP, nullable=False),
+    info=REFERENCE,
 )

@@ -144,7 +144,7 @@ async def _authenticate(state: State, req: falcon.asgi.Request, scope: str | Non
     return result
 
 
-async def _read_body(req: falcon.asgi.Request, limit: int) -> bytes:
+async def read_body(req: falcon.asgi.Request, limit: int) -> bytes:
     if req.content_length is not None and req.content_length > limit:
         raise ApiError.simple(413, f"request body exceeds {limit} bytes")
     chunks: list[bytes] = []
@@ -263,7 +263,7 @@ def _responder(state: State, route: Route) -> Callable[..., Awaitable[None]]:
                 await _rate_limit(state, family, principal, resp)
         _check_params(params)
         _check_params(req.params)
-        body = _decode(await _read_body(req, limit), route) if route.body is not None else None
+        body = _decode(await read_body(req, limit), route) if route.body is not None else None
         ctx = Ctx(state.db, principal, params, _given(req.params), body)  # type: ignore[arg-type]
         status, payload = await route.handler(ctx)
         resp.status = status

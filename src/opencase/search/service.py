@@ -43,11 +43,18 @@ async def _compile(
         return await compile_query(conn, org_id=who.org_id, text=text, engine=engine)
 
 
-async def _count(conn: Connection, who: Principal, compiled: Compiled, engine: str) -> int:
-    """How many cases match (from the full-text index alone when the query is only text)."""
+async def _count(
+    conn: Connection, who: Principal, compiled: Compiled, engine: str, cap: int | None = None
+) -> int:
+    """How many cases match (from the full-text index alone when the query is only text), or
+    at most `cap` when given."""
+    if cap is not None:
+        args = [*compiled.args, cap]
+        total: int = await conn.fetchval(sql.count_upto(compiled.where, len(args)), *args)
+        return total
     shortcut = text_only_count(compiled.plan, engine=engine, org_id=who.org_id)
     statement, args = shortcut or (sql.count(compiled.where), compiled.args)
-    total: int = await conn.fetchval(statement, *args)
+    total = await conn.fetchval(statement, *args)
     return total
 
 
@@ -62,14 +69,16 @@ async def search_cases(
     page_size: int,
     cursor: str | None,
     held: Callable[[Case], bool] | None = None,
+    count_cap: int | None = None,
 ) -> Page:
     """One page of the organisation's cases matching the query, and how many match (the
-    insights of the cases `held` says the caller already holds are left out)."""
+    insights of the cases `held` says the caller already holds are left out). With
+    `count_cap`, the count stops there (the UI's lists: an exact count reads every match)."""
     fingerprint = cursors.fingerprint(text, sort, ascending)
     start = cursors.decode(cursor, fingerprint, sort) if cursor else None
     async with db.snapshot() as conn:
         compiled = await _compile(conn, who, text, db.engine, "filter", None)
-        total = await _count(conn, who, compiled, db.engine)
+        total = await _count(conn, who, compiled, db.engine, count_cap)
         where, args = await compile_for_page(
             conn, org_id=who.org_id, compiled=compiled, engine=db.engine
         )

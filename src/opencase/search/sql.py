@@ -54,6 +54,14 @@ def count(where: str) -> str:
     return f"SELECT count(*) FROM cases c WHERE c.org_id = $1 AND {where}"
 
 
+def count_upto(where: str, cap_arg: int) -> str:
+    """How many match, stopping at the cap (reads at most that many index entries)."""
+    return (
+        f"SELECT count(*) FROM (SELECT 1 FROM cases c WHERE c.org_id = $1 AND {where}"
+        f" LIMIT ${cap_arg}) AS upto"
+    )
+
+
 def grouped(where: str, columns: list[str], joins: list[str], limit_arg: int) -> str:
     """Cases per combination of group values, biggest first."""
     cols = ", ".join(columns)
