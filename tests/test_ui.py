@@ -17,17 +17,11 @@ from typing import Any
 import pytest
 import requests
 from conftest import Client, Server, require_service
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = os.environ.get("OPENCASE_TEST_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "correct horse battery staple"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-
-if not os.path.exists(CHROMIUM):
-    require_service("chromium", f"no browser at {CHROMIUM} (apt-get install -y chromium)")
-try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - the test extra installs it
-    require_service("Playwright", "playwright is not installed (pip install '.[test]')")
 
 
 @dataclass
@@ -38,15 +32,17 @@ class UiUser:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        require_service("chromium", f"no browser at {CHROMIUM} (apt-get install -y chromium)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield chromium
         chromium.close()
 
 
-def new_user(server: Server, org: str = "acme") -> UiUser:
+def new_user(server: Server, org: str = "acme", email: str | None = None) -> UiUser:
     """A user of `org` with PASSWORD (the organisation must exist)."""
-    email = f"ui-{uuid.uuid4().hex[:8]}@{org}.test"
+    email = email or f"ui-{uuid.uuid4().hex[:8]}@{org}.test"
     out = server.cli(
         "users", "create", "--org", org, "--email", email, "--json", "--password-stdin",
         input=PASSWORD + "\n",
@@ -443,7 +439,7 @@ def test_screenshots(browser: Browser, server: Server) -> None:
         pytest.skip("taken once, on the SQLite run")
     keys = server.create_keys("northwind", "dana@northwind.test")
     api = server.client(keys)
-    shown = new_user(server, "northwind")
+    shown = new_user(server, "northwind", "sam@northwind.test")
     project = api.new_project(key="OPS", name="Operations")
     titles = [
         ("Checkout latency above SLO in eu-west", "P1", "In Progress"),
@@ -453,9 +449,13 @@ def test_screenshots(browser: Browser, server: Server) -> None:
         ("Error rate spike in payments worker", "P2", "Closed"),
         ("Flaky health check on cache-3", "P4", "In Progress"),
     ]
-    for title, priority, status in titles:
+    for i, (title, priority, status) in enumerate(titles):
         case = api.new_case(project["id"], title=title, priority=priority)
         set_status(api, case["id"], status)
+        who = (shown.user_id, keys.user_id, None)[i % 3]
+        if who is not None:
+            assign = {"data": {"type": "case", "attributes": {"assignee_id": who}}}
+            api.post(f"/api/v2/cases/{case['id']}/assign", json=assign).raise_for_status()
     first = api.new_case(
         project["id"],
         title="Checkout p99 over 2 s since the 14:05 deploy",
@@ -492,6 +492,8 @@ def test_screenshots(browser: Browser, server: Server) -> None:
     tab.goto(f"{server.base_url}/cases/{first['attributes']['key']}")
     tab.get_by_label("Status").select_option("In Progress")
     saved(tab, "Status")
+    tab.get_by_label("Assignee").select_option(label=shown.email)
+    saved(tab, "Assignee")
     tab.reload()
     tab.screenshot(path=str(SCREENSHOTS / "case.png"), full_page=True)
     context.close()
