@@ -322,6 +322,34 @@ def test_insights_comments_watchers_and_links(
     assert case_of(api, key)["attributes"]["insights"] == []
 
 
+def test_a_big_case_shows_its_first_hundred_insights(
+    page: Page, server: Server, api: Client
+) -> None:
+    project = api.new_project(name="Big project")
+    key = api.new_case(project["id"], title="Many insights")["attributes"]["key"]
+    insights = [
+        {"type": "EVENT", "ref": f"/event/{i}", "resource_id": f"e{i:03}"} for i in range(150)
+    ]
+    r = api.put(
+        f"/api/v2/cases/{key}/insights",
+        json={"data": {"type": "case", "attributes": {"insights": insights[:100]}}},
+    )
+    assert r.status_code == 200, r.text
+    r = api.put(
+        f"/api/v2/cases/{key}/insights",
+        json={"data": {"type": "case", "attributes": {"insights": insights[100:]}}},
+    )
+    assert r.status_code == 200, r.text
+    page.goto(f"{server.base_url}/cases/{key}")
+    expect(page.locator(".insights li")).to_have_count(100)
+    expect(page.locator("main")).to_contain_text("Showing 100 of 150.")
+    page.get_by_role("link", name="Show all insights").click()
+    expect(page.locator(".insights li")).to_have_count(150)
+    page.get_by_role("button", name="Remove EVENT e149").click()
+    expect(page.locator(".insights li")).to_have_count(100)
+    assert len(case_of(api, key)["attributes"]["insights"]) == 149
+
+
 # Safety -----------------------------------------------------------------------------------
 
 

@@ -185,6 +185,8 @@ cases = sa.Table(
     sa.Index("ix_cases_org_status_created", "org_id", "status", "created_at"),
     sa.Index("ix_cases_org_priority_created", "org_id", "priority", "created_at"),
     sa.Index("ix_cases_org_project_created", "org_id", "project_id", "created_at"),
+    # A project's cases of one status, newest first: the web UI's board columns (0012).
+    sa.Index("ix_cases_org_project_status_created", "org_id", "project_id", "status", "created_at"),
     # Query language (opencase.query): one index per field a query names on its own.
     sa.Index("ix_cases_org_status_priority_created", "org_id", "status", "priority", "created_at"),
     sa.Index("ix_cases_org_assignee_created", "org_id", "assignee_id", "created_at"),

@@ -226,16 +226,20 @@ def to_sql(
     return builder.build(node), builder.args, builder.fts_queries
 
 
-def text_only_count(node: p.Plan, *, engine: str, org_id: str) -> tuple[str, list[object]] | None:
+def text_only_count(
+    node: p.Plan, *, engine: str, org_id: str, cap: int | None = None
+) -> tuple[str, list[object]] | None:
     """SQLite: when the query is only free text, its count read from the full-text index and
-    the row map alone, without visiting the cases (None otherwise)."""
+    the row map alone, without visiting the cases, stopping at `cap` when given (None
+    otherwise)."""
     texts = node.items if isinstance(node, p.AllOf) else (node,)
     if engine != "sqlite" or not all(isinstance(t, p.TextMatch) for t in texts):
         return None
     query = " ".join(_fts_phrase(t) for t in texts if isinstance(t, p.TextMatch))
-    return (
-        "SELECT count(*) FROM case_search"
-        " CROSS JOIN case_search_rows r ON r.rowid = case_search.rowid"
-        " WHERE case_search MATCH $2 AND r.org_id = $1",
-        [org_id, query],
+    matches = (
+        "FROM case_search CROSS JOIN case_search_rows r ON r.rowid = case_search.rowid"
+        " WHERE case_search MATCH $2 AND r.org_id = $1"
     )
+    if cap is not None:
+        return f"SELECT count(*) FROM (SELECT 1 {matches} LIMIT $3) AS upto", [org_id, query, cap]
+    return f"SELECT count(*) {matches}", [org_id, query]

@@ -48,13 +48,15 @@ async def _count(
 ) -> int:
     """How many cases match (from the full-text index alone when the query is only text), or
     at most `cap` when given."""
-    if cap is not None:
+    shortcut = text_only_count(compiled.plan, engine=engine, org_id=who.org_id, cap=cap)
+    if shortcut is not None:
+        statement, args = shortcut
+    elif cap is not None:
         args = [*compiled.args, cap]
-        total: int = await conn.fetchval(sql.count_upto(compiled.where, len(args)), *args)
-        return total
-    shortcut = text_only_count(compiled.plan, engine=engine, org_id=who.org_id)
-    statement, args = shortcut or (sql.count(compiled.where), compiled.args)
-    total = await conn.fetchval(statement, *args)
+        statement = sql.count_upto(compiled.where, len(args))
+    else:
+        statement, args = sql.count(compiled.where), compiled.args
+    total: int = await conn.fetchval(statement, *args)
     return total
 
 

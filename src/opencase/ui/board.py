@@ -5,7 +5,7 @@ from __future__ import annotations
 from opencase.case.edits import update_status
 from opencase.case_type.builtin import DEFAULT_STATUSES, LEGACY_STATUS
 from opencase.search.service import search_cases
-from opencase.ui.common import COUNT_CAP, read_filter
+from opencase.ui.common import BOARD_CAP, read_filter
 from opencase.ui.web import Done, Page, PageRoute, Reply, back_to
 
 CARDS_PER_COLUMN = 50  # the most recently created; the column's count says how many in all
@@ -28,12 +28,12 @@ async def board(page: Page) -> Reply:
                 page_number=1,
                 page_size=CARDS_PER_COLUMN,
                 cursor=None,
-                count_cap=COUNT_CAP,
+                count_cap=BOARD_CAP,
             )
             columns.append((status, results))
     return page.render(
         "board.html",
-        cap=COUNT_CAP,
+        cap=BOARD_CAP,
         nav="board",
         chosen=chosen,
         problem=chosen.shown_problem,

@@ -31,6 +31,8 @@ from opencase.ui.web import Done, Page, PageRoute, Reply
 from opencase.watcher.service import list_watchers, unwatch_case, watch_case
 
 TIMELINE_SHOWN = 200  # newest events; the API pages through the rest
+# Insights shown unless `?insights=all`: a case may hold 10,000, and each costs ~300 bytes.
+INSIGHTS_SHOWN = 100
 
 
 async def case_page(page: Page) -> Reply:
@@ -51,8 +53,11 @@ async def case_page(page: Page) -> Reply:
         case_type = await find_case_type(conn, who.org_id, case.type_id)
         ends = [i for link in links for i in link.case_ids() if i != case.id]
         keys = await sql.case_keys(conn, who.org_id, ends)
+    ordered = sorted(view.insights, key=lambda i: (TYPES.index(i.type), i.resource_id))
+    if page.arg("insights") != "all":
+        ordered = ordered[:INSIGHTS_SHOWN]
     grouped: dict[str, list[Insight]] = {}
-    for insight in sorted(view.insights, key=lambda i: (TYPES.index(i.type), i.resource_id)):
+    for insight in ordered:
         grouped.setdefault(insight.type, []).append(insight)
     everyone = {u.id: u for u in users} | view.users | timeline.users
     return page.render(
@@ -62,6 +67,7 @@ async def case_page(page: Page) -> Reply:
         case_type=case_type,
         grouped=grouped,
         insight_count=len(view.insights),
+        insights_shown=len(ordered),
         users=users,
         everyone=everyone,
         cells=list(reversed(timeline.cells)),  # oldest first, ending with the newest
@@ -79,7 +85,11 @@ async def case_page(page: Page) -> Reply:
 
 
 def _insight(page: Page, *, with_ref: bool) -> Insight:
+    """The insight a form names: type, resource id and ref fields, or (a Remove button) one
+    `insight` field holding "TYPE RESOURCE_ID"."""
     kind, resource_id = page.field("type"), page.field("resource_id").strip()
+    if page.field("insight"):
+        kind, _, resource_id = page.field("insight").partition(" ")
     ref = page.field("ref").strip() if with_ref else ""
     if kind not in TYPES:
         raise InvalidInput(f"unknown insight type {kind!r}")

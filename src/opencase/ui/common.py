@@ -13,9 +13,10 @@ from opencase.query import check_query
 from opencase.query.errors import QueryError
 from opencase.ui.web import Page
 
-# Lists and board columns count matches up to this many ("10,000+"): an exact count of a
-# broad query reads every match, a million index entries for `*`.
+# The list counts matches up to this many ("10,000+"), each board column up to BOARD_CAP: an
+# exact count of a broad query reads every match, a million index entries for `*`.
 COUNT_CAP = 10_000
+BOARD_CAP = 1_000
 
 
 class QueryProblem(msgspec.Struct, frozen=True):
