@@ -910,6 +910,28 @@ def migration_hashes() -> dict[str, str]:
     }
 
 
+def load_info(engine: str, path: str | None, defaults: list[str]) -> dict[str, Any]:
+    """The JSON this script wrote for `engine` (at `path`, else the first of `defaults` that
+    exists), warning on standard error when a migration changed since the data was loaded."""
+    if path is None:
+        found = [d for d in defaults if Path(d).exists()]
+        if not found:
+            raise SystemExit(f"no {' or '.join(defaults)}: give --info")
+        path = found[0]
+    info: dict[str, Any] = json.loads(Path(path).read_text())
+    if info["engine"] != engine:
+        raise SystemExit(f"{path} describes a {info['engine']} database")
+    now_files, then_files = migration_hashes(), info.get("migration_files", {})
+    changed = sorted(n for n, h in then_files.items() if now_files.get(n) != h)
+    if changed:
+        print(
+            f"WARNING: migrations {', '.join(changed)} changed since this data was generated: "
+            "the database may not have the schema the code expects (regenerate it)",
+            file=sys.stderr,
+        )
+    return info
+
+
 def _default_info(args: argparse.Namespace) -> Path:
     if args.engine == "sqlite":
         return Path(f"{Path(args.path).resolve()}.json")

@@ -565,21 +565,10 @@ def main() -> int:
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = p.parse_args()
 
-    info_path = Path(args.info or DEFAULT_INFO[args.engine])
-    info = json.loads(info_path.read_text())
-    if info["engine"] != args.engine:
-        raise SystemExit(f"{info_path} describes a {info['engine']} database")
-    words = args.words or " ".join(info["common_words"][:2])
-    from generate import migration_hashes
+    from generate import load_info
 
-    now_files, then_files = migration_hashes(), info.get("migration_files", {})
-    changed = sorted(n for n, h in then_files.items() if now_files.get(n) != h)
-    if changed:
-        print(
-            f"WARNING: migrations {', '.join(changed)} changed since this data was generated: "
-            "the database may not have the schema the code expects (regenerate it)",
-            file=sys.stderr,
-        )
+    info = load_info(args.engine, args.info, [DEFAULT_INFO[args.engine]])
+    words = args.words or " ".join(info["common_words"][:2])
     qs = queries(info, words)
     if args.only:
         wanted = set(args.only.split(","))

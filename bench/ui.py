@@ -67,6 +67,9 @@ import requests
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from generate import BENCH_USER as EMAIL  # noqa: E402 - the data set's user and organisation
+from generate import ORG_NAME as ORG  # noqa: E402
+from generate import load_info  # noqa: E402
 from run import (  # noqa: E402 - bench/run.py's helpers, imported from this directory
     CLK_TCK,
     LOAD_CORE,
@@ -81,7 +84,6 @@ DEFAULT_INFO = {
     "sqlite": ["/work/bench-data/sqlite.json", "/work/bench-data/opencase.db.json"],
     "postgresql": ["/work/bench-data/postgresql.json", "/work/bench-data/opencase_bench.json"],
 }
-ORG, EMAIL = "bench", "bench@bench.test"  # bench/generate.py's ORG_NAME, BENCH_USER
 TARGET_MS = 50.0
 TARGET_BYTES = 150_000
 FAILURES: list[str] = []
@@ -305,27 +307,8 @@ def main() -> int:
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = p.parse_args()
 
-    if args.info:
-        info_path = Path(args.info)
-    else:
-        found = [Path(c) for c in DEFAULT_INFO[args.engine] if Path(c).exists()]
-        if not found:
-            raise SystemExit(f"no {' or '.join(DEFAULT_INFO[args.engine])}: give --info")
-        info_path = found[0]
-    info = json.loads(info_path.read_text())
-    if info["engine"] != args.engine:
-        raise SystemExit(f"{info_path} describes a {info['engine']} database")
+    info = load_info(args.engine, args.info, DEFAULT_INFO[args.engine])
     words = args.words or " ".join(info["common_words"][:2])
-    from generate import migration_hashes
-
-    now_files, then_files = migration_hashes(), info.get("migration_files", {})
-    changed = sorted(n for n, h in then_files.items() if now_files.get(n) != h)
-    if changed:
-        print(
-            f"WARNING: migrations {', '.join(changed)} changed since this data was generated: "
-            "the database may not have the schema the code expects (regenerate it)",
-            file=sys.stderr,
-        )
     load = os.getloadavg()
     print(
         f"opencase web UI benchmark, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}: {args.engine}, "

@@ -42,7 +42,6 @@ class Session(msgspec.Struct, frozen=True):
     id: str
     user_id: str
     email: str
-    name: str
     org_name: str
     csrf_token: str
     expires_at: int
@@ -129,7 +128,6 @@ async def sign_in(
         id=session_id,
         user_id=str(match["id"]),
         email=match["email"],
-        name=match["email"].split("@", 1)[0],
         org_name=match["org_name"],
         csrf_token=csrf,
         expires_at=expires_at,
@@ -162,7 +160,6 @@ async def session_of(*, db: Database, cookie: str) -> Session | None:
         id=session_id,
         user_id=str(row["user_id"]),
         email=row["email"],
-        name=row["name"],
         org_name=row["org_name"],
         csrf_token=row["csrf_token"],
         expires_at=row["expires_at"],

@@ -21,7 +21,7 @@ INSERT INTO sessions (org_id, id, user_id, secret_hash, csrf_token, created_at, 
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 """
 SESSION = """
-SELECT s.user_id, s.secret_hash, s.csrf_token, s.expires_at, u.email, u.name, o.name AS org_name
+SELECT s.user_id, s.secret_hash, s.csrf_token, s.expires_at, u.email, o.name AS org_name
 FROM sessions s
 JOIN users u ON u.org_id = s.org_id AND u.id = s.user_id
 JOIN orgs o ON o.id = s.org_id
